@@ -1,0 +1,168 @@
+//! The command line (clap derive only; no IO). Help texts come from the i18n catalogs, see
+//! [`localized_command`].
+
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::domain::Period;
+use crate::i18n::Lang;
+
+#[derive(Debug, Parser)]
+#[command(name = "shenhe", version, disable_help_subcommand = true)]
+pub struct Cli {
+    /// The database file.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The config file.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The language of messages.
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Import(ImportArgs),
+    List(ListArgs),
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    Demo,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub period: Period,
+    #[arg(long = "sheet", value_name = "NAME")]
+    pub sheets: Vec<String>,
+    #[arg(long, value_name = "FILE.csv")]
+    pub rejects: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub period: Option<Period>,
+    #[arg(long, value_name = "STATE")]
+    pub state: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    Path {
+        #[arg(long)]
+        json: bool,
+    },
+    Init,
+}
+
+fn parse_period(s: &str) -> Result<Period, String> {
+    s.parse().map_err(|_| format!("{s:?}: 2026Q3 | 2026-09"))
+}
+
+/// The clap command with every help text in `lang`.
+pub fn localized_command(lang: Lang) -> clap::Command {
+    let h: &'static crate::i18n::Messages = lang.msg();
+    fn args(cmd: clap::Command, pairs: &[(&'static str, &'static String)]) -> clap::Command {
+        pairs.iter().fold(cmd, |c, (id, text)| c.mut_arg(*id, |a| a.help(text.as_str())))
+    }
+    let cmd = Cli::command()
+        .about(h.help_about.as_str())
+        .help_template(h.help_template.as_str())
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .arg(
+            clap::Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(clap::ArgAction::Help)
+                .help(h.help_help.as_str())
+                .global(true),
+        )
+        .arg(
+            clap::Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(clap::ArgAction::Version)
+                .help(h.help_version.as_str()),
+        );
+    let cmd = args(cmd, &[("db", &h.help_db), ("config", &h.help_config), ("lang", &h.help_lang)]);
+    cmd.mut_subcommand("import", |c| {
+        args(
+            c.about(h.help_import.as_str()).help_template(h.help_template.as_str()),
+            &[
+                ("files", &h.help_import_files),
+                ("period", &h.help_period),
+                ("sheets", &h.help_import_sheet),
+                ("rejects", &h.help_import_rejects),
+                ("json", &h.help_json),
+            ],
+        )
+    })
+    .mut_subcommand("list", |c| {
+        args(
+            c.about(h.help_list.as_str()).help_template(h.help_template.as_str()),
+            &[("period", &h.help_list_period), ("state", &h.help_list_state), ("json", &h.help_json)],
+        )
+    })
+    .mut_subcommand("config", |c| {
+        c.about(h.help_config_cmd.as_str())
+            .help_template(h.help_template.as_str())
+            .mut_subcommand("path", |p| {
+                args(
+                    p.about(h.help_config_path.as_str()).help_template(h.help_template.as_str()),
+                    &[("json", &h.help_json)],
+                )
+            })
+            .mut_subcommand("init", |p| p.about(h.help_config_init.as_str()).help_template(h.help_template.as_str()))
+    })
+    .mut_subcommand("demo", |c| c.about(h.help_demo.as_str()).help_template(h.help_template.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::FromArgMatches;
+
+    fn parse(args: &[&str]) -> Cli {
+        let m = localized_command(Lang::Zh).try_get_matches_from(args).unwrap();
+        Cli::from_arg_matches(&m).unwrap()
+    }
+
+    #[test]
+    fn command_definition_is_consistent() {
+        localized_command(Lang::Zh).debug_assert();
+        localized_command(Lang::En).debug_assert();
+    }
+
+    #[test]
+    fn global_options_go_before_or_after_the_subcommand() {
+        let a = parse(&["shenhe", "--lang", "en", "--db", "x.db", "list"]);
+        let b = parse(&["shenhe", "list", "--lang", "en", "--db", "x.db"]);
+        assert_eq!(a.lang, Some(Lang::En));
+        assert_eq!(b.lang, Some(Lang::En));
+        assert_eq!(b.db, Some(PathBuf::from("x.db")));
+    }
+
+    #[test]
+    fn import_needs_files_and_a_valid_period() {
+        let c = parse(&["shenhe", "import", "a.csv", "b.xlsx", "--period", "2026Q3", "--sheet", "小学"]);
+        let Some(Command::Import(a)) = c.command else { panic!() };
+        assert_eq!(a.files.len(), 2);
+        assert_eq!(a.period.to_string(), "2026Q3");
+        assert_eq!(a.sheets, ["小学"]);
+        let cmd = || localized_command(Lang::Zh);
+        assert!(cmd().try_get_matches_from(["shenhe", "import", "--period", "2026Q3"]).is_err());
+        assert!(cmd().try_get_matches_from(["shenhe", "import", "a.csv", "--period", "2026Q5"]).is_err());
+    }
+}

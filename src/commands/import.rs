@@ -1,0 +1,121 @@
+//! `shenhe import FILE... --period P`
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{Context, Failure, Outcome, print_json};
+use crate::cli::ImportArgs;
+use crate::i18n::fill;
+use crate::import::{ImportError, ImportRequest, ImportSummary, Progress, WORKBOOK, import_files, rejects};
+
+/// At most this many refused cells are printed; `--rejects FILE.csv` gets all of them.
+const SHOWN_REJECTS: usize = 20;
+
+/// Files smaller than this import too fast for a progress bar to help.
+const PROGRESS_MIN_BYTES: u64 = 2 * 1024 * 1024;
+
+pub fn run(ctx: &Context, args: ImportArgs) -> Outcome {
+    let (lang, m) = (ctx.lang, ctx.lang.msg());
+    let mut store = ctx.open_store()?;
+    let req = ImportRequest {
+        period: args.period,
+        files: args.files.clone(),
+        sheets: args.sheets.clone(),
+        actor: ctx.actor(),
+        at: crate::clock::now().to_rfc3339(),
+    };
+    let bar = ProgressBar::hidden();
+    let show_bar = std::io::stderr().is_terminal();
+    let mut on_progress = |p: Progress<'_>| {
+        if show_bar && p.total >= PROGRESS_MIN_BYTES {
+            if bar.is_hidden() {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                bar.set_style(
+                    ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {eta}")
+                        .expect("valid template"),
+                );
+            }
+            bar.set_length(p.total);
+            bar.set_position(p.done);
+            bar.set_message(p.file.to_string());
+        }
+    };
+    let result = import_files(&mut store, &req, &mut on_progress);
+    bar.finish_and_clear();
+    tracing::info!(period = %args.period, files = ?args.files, ok = result.is_ok(), "import");
+
+    match result {
+        Ok(summary) => {
+            if args.json {
+                print_json(&summary);
+            } else {
+                print!("{}", human_summary(ctx, &summary));
+            }
+            Ok(())
+        }
+        Err(ImportError::Rejected(rejects, summary)) => {
+            let mut message = fill(&m.import_refused, &[("cells", &rejects.len()), ("rows", &summary.rejected)]);
+            for r in rejects.iter().take(SHOWN_REJECTS) {
+                message.push_str("\n  ");
+                message.push_str(&r.line(lang));
+            }
+            if let Some(path) = &args.rejects {
+                rejects::write_csv(path, &rejects, lang).map_err(|e| {
+                    Failure::refused(fill(&m.import_rejects_unwritable, &[("file", &path.display()), ("reason", &e)]))
+                })?;
+                message.push('\n');
+                message.push_str(&fill(&m.import_rejects_written, &[("file", &path.display())]));
+            } else if rejects.len() > SHOWN_REJECTS {
+                message.push('\n');
+                message.push_str(&fill(&m.import_rejects_more, &[("count", &(rejects.len() - SHOWN_REJECTS))]));
+            }
+            if args.json {
+                print_json(&serde_json::json!({
+                    "period": summary.period, "files": summary.files, "rows": summary.rows,
+                    "schools": summary.schools, "new_schools": 0, "new_revisions": 0, "unchanged": 0,
+                    "unfilled": summary.unfilled, "rejected": summary.rejected,
+                    "extra_columns": summary.extra_columns, "rejects": rejects,
+                }));
+            }
+            Err(Failure::refused(message))
+        }
+        Err(e) => Err(Failure::refused(e.user_message(lang))),
+    }
+}
+
+fn human_summary(ctx: &Context, s: &ImportSummary) -> String {
+    let m = ctx.lang.msg();
+    let mut out = fill(
+        &m.import_done,
+        &[("period", &s.period), ("files", &s.files.len()), ("rows", &s.rows), ("schools", &s.schools)],
+    );
+    out.push('\n');
+    out.push_str(&fill(
+        &m.import_done_counts,
+        &[
+            ("new_schools", &s.new_schools),
+            ("new_revisions", &s.new_revisions),
+            ("unchanged", &s.unchanged),
+            ("unfilled", &s.unfilled),
+        ],
+    ));
+    out.push('\n');
+    for src in &s.sources {
+        let format = if src.format == WORKBOOK { &m.import_format_workbook } else { &src.format };
+        out.push_str(&fill(&m.import_source, &[("file", &src.file), ("format", format), ("row", &src.header_row)]));
+        out.push('\n');
+    }
+    if !s.extra_columns.is_empty() {
+        out.push_str(&fill(&m.import_extra_columns, &[("columns", &s.extra_columns.join("、"))]));
+        out.push('\n');
+    }
+    if !s.odd_codes.is_empty() {
+        out.push_str(&fill(&m.import_odd_codes, &[("count", &s.odd_codes.len())]));
+        out.push('\n');
+        for c in s.odd_codes.iter().take(SHOWN_REJECTS) {
+            out.push_str(&format!("  {}:{}: {}\n", c.file, c.row, c.code));
+        }
+    }
+    out
+}

@@ -1,0 +1,93 @@
+//! The subcommands: each turns validated arguments into library calls and prints the result.
+//! Errors reach the user as one localized message and an exit code (see [`Failure`]).
+
+use std::process::ExitCode;
+
+use crate::cli::Command;
+use crate::config::{Config, Paths};
+use crate::domain::Period;
+use crate::i18n::{Lang, fill};
+use crate::store::Store;
+
+mod config_cmd;
+mod demo;
+mod import;
+mod list;
+
+/// Everything a command needs: language, settings and where things live.
+pub struct Context {
+    pub lang: Lang,
+    pub config: Config,
+    pub paths: Paths,
+}
+
+/// Exit codes: 0 done; 1 the input or the data was refused (nothing changed); 2 the command
+/// line or the config is wrong.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn refused(message: impl Into<String>) -> Failure {
+        Failure { message: message.into(), code: 1 }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure { message: message.into(), code: 2 }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code)
+    }
+}
+
+pub type Outcome = Result<(), Failure>;
+
+impl Context {
+    pub fn open_store(&self) -> Result<Store, Failure> {
+        Store::open(&self.paths.database).map_err(|e| Failure::refused(e.user_message(self.lang)))
+    }
+
+    /// Who is acting, for the records: the configured auditor, else the OS user.
+    pub fn actor(&self) -> String {
+        let name = self.config.auditor.name.trim();
+        if !name.is_empty() {
+            return name.to_string();
+        }
+        std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "?".into())
+    }
+
+    /// `--period` if given, else the newest period in the store.
+    pub fn period_or_latest(&self, store: &Store, period: Option<Period>) -> Result<Period, Failure> {
+        let m = self.lang.msg();
+        match period {
+            Some(p) if store.period_exists(p).map_err(|e| Failure::refused(e.user_message(self.lang)))? => Ok(p),
+            Some(p) => Err(Failure::refused(fill(&m.no_such_period, &[("period", &p)]))),
+            None => store
+                .periods()
+                .map_err(|e| Failure::refused(e.user_message(self.lang)))?
+                .first()
+                .copied()
+                .ok_or_else(|| Failure::refused(m.store_empty_hint.clone())),
+        }
+    }
+}
+
+/// Runs one command. With none, shenhe opens the review screen (issue 4); until then it says
+/// what the store holds and how to go on.
+pub fn run(ctx: &Context, command: Option<Command>) -> Outcome {
+    match command {
+        Some(Command::Import(args)) => import::run(ctx, args),
+        Some(Command::List(args)) => list::run(ctx, args),
+        Some(Command::Config(c)) => config_cmd::run(ctx, c),
+        Some(Command::Demo) => demo::run(ctx),
+        None => list::overview(ctx),
+    }
+}
+
+/// Prints `value` as one JSON document on stdout.
+fn print_json<T: serde::Serialize>(value: &T) {
+    println!("{}", serde_json::to_string_pretty(value).expect("plain data always serialises"));
+}

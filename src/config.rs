@@ -1,0 +1,307 @@
+//! Configuration: the commented defaults in `config.example.toml` (embedded), with the user's
+//! file merged over them. An unknown key or a bad value is an error naming the key and the file.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::PeriodKind;
+use crate::i18n::{Lang, fill};
+
+/// The defaults, and the documentation of every key.
+pub const DEFAULT_TOML: &str = include_str!("../config.example.toml");
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub lang: Lang,
+    pub level: Level,
+    pub county: County,
+    pub auditor: Auditor,
+    pub period: PeriodConfig,
+    pub stats: Stats,
+    pub city: City,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    County,
+    City,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct County {
+    pub code: String,
+    pub name: String,
+    pub city: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Auditor {
+    pub name: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodConfig {
+    pub kind: PeriodKind,
+    pub window: [u8; 2],
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stats {
+    pub bandwidth_denominator: BandwidthDenominator,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BandwidthDenominator {
+    All,
+    Connected,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct City {
+    pub name: String,
+    pub counties: Vec<CountyRef>,
+    pub trusted_keys: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountyRef {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Read(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        toml::from_str(DEFAULT_TOML).expect("the embedded default config is valid (tested)")
+    }
+}
+
+impl Config {
+    /// Loads the defaults with `path` merged over them; a missing file means "all defaults".
+    pub fn load(path: &Path, lang: Lang) -> Result<Config, ConfigError> {
+        let m = lang.msg();
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => {
+                return Err(ConfigError::Read(fill(&m.config_unreadable, &[("file", &shown), ("reason", &e)])));
+            }
+        };
+        Config::from_user_toml(&text, &shown, lang)
+    }
+
+    /// Merges `text` (the user's file, shown as `file` in errors) over the defaults.
+    pub fn from_user_toml(text: &str, file: &str, lang: Lang) -> Result<Config, ConfigError> {
+        let m = lang.msg();
+        let invalid =
+            |reason: String| ConfigError::Invalid(fill(&m.config_invalid, &[("file", &file), ("reason", &reason)]));
+        let user: toml::Table = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let mut merged: toml::Table = toml::from_str(DEFAULT_TOML).expect("valid defaults");
+        merge(&mut merged, user, "", lang).map_err(invalid)?;
+        let config: Config = toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| {
+            let key = first_bad_key(&toml::from_str(text).unwrap_or_default());
+            invalid(fill(&m.config_bad_key, &[("key", &key.unwrap_or_default()), ("reason", &e.message())]))
+        })?;
+        config.validate(lang).map_err(invalid)?;
+        Ok(config)
+    }
+
+    fn validate(&self, lang: Lang) -> Result<(), String> {
+        let m = lang.msg();
+        let code = &self.county.code;
+        let six_digits = |c: &str| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit());
+        if !code.is_empty() && !six_digits(code) {
+            return Err(fill(
+                &m.config_bad_value,
+                &[("key", &"county.code"), ("value", code), ("expected", &m.expected_county_code)],
+            ));
+        }
+        let [from, to] = self.period.window;
+        if !(1 <= from && from <= to && to <= 28) {
+            let value = format!("[{from}, {to}]");
+            return Err(fill(
+                &m.config_bad_value,
+                &[("key", &"period.window"), ("value", &value), ("expected", &m.expected_window)],
+            ));
+        }
+        for c in &self.city.counties {
+            if !six_digits(&c.code) {
+                return Err(fill(
+                    &m.config_bad_value,
+                    &[("key", &"city.counties.code"), ("value", &c.code), ("expected", &m.expected_county_code)],
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Lays `user` over `base`, table by table. Every user key must exist in the defaults, which
+/// document every key: so a typo is reported with its full dotted name.
+fn merge(base: &mut toml::Table, user: toml::Table, prefix: &str, lang: Lang) -> Result<(), String> {
+    for (key, value) in user {
+        let dotted = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        match (base.get_mut(&key), value) {
+            (None, _) => return Err(fill(&lang.msg().config_unknown_key, &[("key", &dotted)])),
+            (Some(toml::Value::Table(b)), toml::Value::Table(u)) => merge(b, u, &dotted, lang)?,
+            (Some(slot), v) => *slot = v,
+        }
+    }
+    Ok(())
+}
+
+/// The dotted name of the user's key whose value the config cannot take: each user value is
+/// tried alone over the defaults (serde's own error does not say where it was).
+fn first_bad_key(user: &toml::Table) -> Option<String> {
+    fn leaves(t: &toml::Table, prefix: &str, out: &mut Vec<(Vec<String>, toml::Value)>) {
+        for (k, v) in t {
+            let mut path: Vec<String> = prefix.split('.').filter(|p| !p.is_empty()).map(String::from).collect();
+            path.push(k.clone());
+            match v {
+                toml::Value::Table(inner) => leaves(inner, &path.join("."), out),
+                other => out.push((path, other.clone())),
+            }
+        }
+    }
+    let mut user_leaves = Vec::new();
+    leaves(user, "", &mut user_leaves);
+    let defaults: toml::Table = toml::from_str(DEFAULT_TOML).expect("valid defaults");
+    user_leaves.into_iter().find_map(|(path, value)| {
+        let mut trial = defaults.clone();
+        let mut slot = &mut trial;
+        for part in &path[..path.len() - 1] {
+            slot = slot.get_mut(part)?.as_table_mut()?;
+        }
+        slot.insert(path[path.len() - 1].clone(), value);
+        toml::Value::Table(trial).try_into::<Config>().is_err().then(|| path.join("."))
+    })
+}
+
+/// Where shenhe keeps its files. `SHENHE_HOME=DIR` puts all of them under DIR.
+#[derive(Debug, Clone, Serialize)]
+pub struct Paths {
+    pub config: PathBuf,
+    pub database: PathBuf,
+    pub data_dir: PathBuf,
+    pub keys_dir: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+impl Paths {
+    /// Resolves the paths from `SHENHE_HOME` (if set) or the platform's directories,
+    /// then applies `--config` and `--db`.
+    pub fn resolve(home: Option<PathBuf>, config: Option<PathBuf>, db: Option<PathBuf>) -> Result<Paths, ConfigError> {
+        let (config_dir, data_dir) = match home {
+            Some(home) => (home.clone(), home),
+            None => {
+                let dirs = directories::ProjectDirs::from("cn", "shenhe", "shenhe")
+                    .ok_or_else(|| ConfigError::Read("no home directory: set SHENHE_HOME=DIR".into()))?;
+                (dirs.config_dir().to_path_buf(), dirs.data_dir().to_path_buf())
+            }
+        };
+        Ok(Paths {
+            config: config.unwrap_or_else(|| config_dir.join("config.toml")),
+            database: db.unwrap_or_else(|| data_dir.join("shenhe.db")),
+            keys_dir: data_dir.join("keys"),
+            log_dir: data_dir.join("logs"),
+            data_dir,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_parse() {
+        let c = Config::default();
+        assert_eq!(c.lang, Lang::Zh);
+        assert_eq!(c.level, Level::County);
+        assert_eq!(c.period.window, [1, 5]);
+        assert_eq!(c.stats.bandwidth_denominator, BandwidthDenominator::All);
+    }
+
+    #[test]
+    fn user_file_overrides_only_what_it_sets() {
+        let c = Config::from_user_toml("[county]\ncode = \"410102\"\nname = \"中原区\"\n", "u.toml", Lang::Zh).unwrap();
+        assert_eq!(c.county.code, "410102");
+        assert_eq!(c.county.city, "");
+        assert_eq!(c.period.kind, PeriodKind::Quarter);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_table_and_file() {
+        let e = Config::from_user_toml("[county]\nnmae = \"x\"\n", "/tmp/my.toml", Lang::En).unwrap_err().to_string();
+        assert!(e.contains("county.nmae"), "{e}");
+        assert!(e.contains("/tmp/my.toml"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_key() {
+        for (text, key) in [
+            ("[county]\ncode = \"41010\"", "county.code"),
+            ("[period]\nwindow = [5, 1]", "period.window"),
+            ("[stats]\nbandwidth_denominator = \"some\"", "bandwidth_denominator"),
+            ("lang = \"fr\"", "fr"),
+        ] {
+            let e = Config::from_user_toml(text, "c.toml", Lang::En).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn product_example_config_is_accepted() {
+        let text = r#"
+lang = "zh"
+[county]
+code = "410102"
+name = "中原区"
+city = "郑州市"
+[auditor]
+name = "张敏"
+phone = "0371-12345678"
+[period]
+kind = "quarter"
+window = [1, 5]
+[stats]
+bandwidth_denominator = "connected"
+"#;
+        let c = Config::from_user_toml(text, "c.toml", Lang::Zh).unwrap();
+        assert_eq!(c.stats.bandwidth_denominator, BandwidthDenominator::Connected);
+        let city = "level = \"city\"\n[city]\nname = \"白城市\"\ncounties = [{ code = \"220821\", name = \"镇赉县\" }]\ntrusted_keys = \"allowed_signers\"\n";
+        let c = Config::from_user_toml(city, "c.toml", Lang::Zh).unwrap();
+        assert_eq!(c.level, Level::City);
+        assert_eq!(c.city.counties[0].name, "镇赉县");
+    }
+
+    #[test]
+    fn shenhe_home_puts_everything_under_one_directory() {
+        let p = Paths::resolve(Some("/usb/shenhe".into()), None, None).unwrap();
+        for path in [&p.config, &p.database, &p.keys_dir, &p.log_dir] {
+            assert!(path.starts_with("/usb/shenhe"), "{}", path.display());
+        }
+        let p = Paths::resolve(Some("/usb".into()), Some("/etc/c.toml".into()), Some("/d.db".into())).unwrap();
+        assert_eq!(p.config, PathBuf::from("/etc/c.toml"));
+        assert_eq!(p.database, PathBuf::from("/d.db"));
+    }
+}

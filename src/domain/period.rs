@@ -1,0 +1,124 @@
+//! Reporting periods: a quarter (`2026Q3`) or a month (`2026-09`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// How often a province collects the sheets (config `[period] kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    Quarter,
+    Month,
+}
+
+impl PeriodKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            PeriodKind::Quarter => "quarter",
+            PeriodKind::Month => "month",
+        }
+    }
+}
+
+/// One reporting period. Ordered by time within a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Period {
+    Quarter { year: u16, quarter: u8 },
+    Month { year: u16, month: u8 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a period like 2026Q3 or 2026-09")]
+pub struct PeriodParseError(pub String);
+
+impl Period {
+    pub fn kind(self) -> PeriodKind {
+        match self {
+            Period::Quarter { .. } => PeriodKind::Quarter,
+            Period::Month { .. } => PeriodKind::Month,
+        }
+    }
+
+    /// The period before this one, of the same kind (the comparison base for §4's change checks).
+    pub fn previous(self) -> Period {
+        match self {
+            Period::Quarter { year, quarter: 1 } => Period::Quarter { year: year - 1, quarter: 4 },
+            Period::Quarter { year, quarter } => Period::Quarter { year, quarter: quarter - 1 },
+            Period::Month { year, month: 1 } => Period::Month { year: year - 1, month: 12 },
+            Period::Month { year, month } => Period::Month { year, month: month - 1 },
+        }
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Period::Quarter { year, quarter } => write!(f, "{year}Q{quarter}"),
+            Period::Month { year, month } => write!(f, "{year}-{month:02}"),
+        }
+    }
+}
+
+impl FromStr for Period {
+    type Err = PeriodParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || PeriodParseError(s.to_string());
+        let t = s.trim();
+        let year_of = |y: &str| -> Option<u16> {
+            (y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| y.parse().ok())
+                .flatten()
+                .filter(|y| (2000..=2099).contains(y))
+        };
+        if let Some((y, q)) = t.split_once(['Q', 'q']) {
+            let year = year_of(y).ok_or_else(err)?;
+            let quarter: u8 = match q {
+                "1" | "2" | "3" | "4" => q.parse().map_err(|_| err())?,
+                _ => return Err(err()),
+            };
+            return Ok(Period::Quarter { year, quarter });
+        }
+        if let Some((y, m)) = t.split_once('-') {
+            let year = year_of(y).ok_or_else(err)?;
+            if m.len() != 2 || !m.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(err());
+            }
+            let month: u8 = m.parse().map_err(|_| err())?;
+            if (1..=12).contains(&month) {
+                return Ok(Period::Month { year, month });
+            }
+        }
+        Err(err())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarters_and_months_round_trip() {
+        for s in ["2020Q1", "2026Q4", "2020-03", "2026-12"] {
+            assert_eq!(s.parse::<Period>().unwrap().to_string(), s);
+        }
+        assert_eq!("2026q3".parse::<Period>().unwrap().to_string(), "2026Q3");
+    }
+
+    #[test]
+    fn rejects_malformed_periods() {
+        for s in ["", "2020", "2020Q5", "2020Q0", "20Q1", "2020-13", "2020-3", "2020-00", "abcdQ1"] {
+            assert!(s.parse::<Period>().is_err(), "{s} should be refused");
+        }
+    }
+
+    #[test]
+    fn previous_wraps_across_years() {
+        let p = |s: &str| s.parse::<Period>().unwrap();
+        assert_eq!(p("2026Q1").previous(), p("2025Q4"));
+        assert_eq!(p("2026Q3").previous(), p("2026Q2"));
+        assert_eq!(p("2026-01").previous(), p("2025-12"));
+    }
+}

@@ -1,0 +1,15 @@
+//! shenhe (审核): the offline workbench of a county education-data auditor.
+//!
+//! Data flows one way: file → [`import`] → [`store`] → review → bundle → verify/merge.
+//! See ARCHITECTURE.md for the module map and the rules between modules.
+
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod domain;
+pub mod i18n;
+pub mod import;
+pub mod logging;
+pub mod store;
+pub mod ui;

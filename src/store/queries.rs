@@ -1,0 +1,176 @@
+//! Read-only queries.
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::{Store, StoreError};
+use crate::domain::{
+    AccessType, Period, ReviewState, SchoolStatus, SchoolType, SubmissionData, UrbanRural, WifiCoverage,
+};
+
+/// One line of `shenhe list`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListedSubmission {
+    pub school_code: String,
+    pub name: String,
+    pub school_type: Option<String>,
+    pub county: Option<String>,
+    #[serde(serialize_with = "state_key")]
+    pub state: ReviewState,
+    /// Open findings.
+    pub findings: u32,
+}
+
+fn state_key<S: serde::Serializer>(s: &ReviewState, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.key())
+}
+
+const CURRENT: &str = "FROM submissions s
+     JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
+     WHERE s.period = ?1";
+
+impl Store {
+    /// The periods in the store, newest first.
+    pub fn periods(&self) -> Result<Vec<Period>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id FROM periods")?;
+        let mut periods: Vec<Period> = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .filter_map(|id| id.ok().and_then(|id| id.parse().ok()))
+            .collect();
+        periods.sort_by(|a, b| b.cmp(a));
+        Ok(periods)
+    }
+
+    pub fn period_exists(&self, period: Period) -> Result<bool, StoreError> {
+        let found =
+            self.conn.query_row("SELECT 1 FROM periods WHERE id = ?1", [period.to_string()], |_| Ok(())).optional()?;
+        Ok(found.is_some())
+    }
+
+    /// Every school of the period with its state, by school code; `state` narrows the list.
+    pub fn list(&self, period: Period, state: Option<ReviewState>) -> Result<Vec<ListedSubmission>, StoreError> {
+        let sql = format!(
+            "SELECT s.school_code, r.name, r.school_type, r.county, s.state,
+                    (SELECT count(*) FROM findings f WHERE f.submission_id = s.id AND f.resolution = 'open')
+             {CURRENT} AND (?2 IS NULL OR s.state = ?2)
+             ORDER BY s.school_code"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![period.to_string(), state.map(ReviewState::key)], |r| {
+            Ok(ListedSubmission {
+                school_code: r.get(0)?,
+                name: r.get(1)?,
+                school_type: r.get(2)?,
+                county: r.get(3)?,
+                state: ReviewState::from_key(&r.get::<_, String>(4)?).unwrap_or(ReviewState::Submitted),
+                findings: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The current revision of every school in the period, by school code.
+    pub fn current_data(&self, period: Period) -> Result<Vec<SubmissionData>, StoreError> {
+        let sql = format!("SELECT s.school_code, r.* {CURRENT} ORDER BY s.school_code");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([period.to_string()], submission_data)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many revisions a school has in a period (0 when it has none).
+    pub fn revision_count(&self, period: Period, school_code: &str) -> Result<u32, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM revisions r JOIN submissions s ON s.id = r.submission_id
+             WHERE s.period = ?1 AND s.school_code = ?2",
+            params![period.to_string(), school_code],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Rows of the review log for a period, oldest first: (school, action, old, new, note).
+    pub fn log_entries(&self, period: Period) -> Result<Vec<LogEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, actor, school_code, action, old_state, new_state, note
+             FROM review_log WHERE period = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([period.to_string()], |r| {
+            Ok(LogEntry {
+                at: r.get(0)?,
+                actor: r.get(1)?,
+                school_code: r.get(2)?,
+                action: r.get(3)?,
+                old_state: r.get(4)?,
+                new_state: r.get(5)?,
+                note: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A fingerprint of everything the store holds, for tests that prove nothing changed.
+    pub fn content_digest(&self) -> Result<String, StoreError> {
+        let mut out = String::new();
+        for table in ["periods", "schools", "imports", "submissions", "revisions", "findings", "review_log", "bundles"]
+        {
+            let mut stmt = self.conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))?;
+            let cols = stmt.column_count();
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                for i in 0..cols {
+                    let v: rusqlite::types::Value = row.get(i)?;
+                    out.push_str(&format!("{v:?}|"));
+                }
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One row of the append-only review log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogEntry {
+    pub at: String,
+    pub actor: String,
+    pub school_code: Option<String>,
+    pub action: String,
+    pub old_state: Option<String>,
+    pub new_state: Option<String>,
+    pub note: Option<String>,
+}
+
+fn submission_data(r: &Row<'_>) -> rusqlite::Result<SubmissionData> {
+    let label = |col: &str| -> rusqlite::Result<Option<String>> { r.get(col) };
+    let extras: String = r.get("extras")?;
+    let extras = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&extras)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+        .collect();
+    Ok(SubmissionData {
+        school_code: r.get(0)?,
+        name: r.get("name")?,
+        city: r.get("city")?,
+        county: r.get("county")?,
+        county_code: r.get("county_code")?,
+        school_type: label("school_type")?.as_deref().and_then(SchoolType::parse),
+        urban_rural: label("urban_rural")?.as_deref().and_then(UrbanRural::parse),
+        school_status: label("school_status")?.as_deref().and_then(SchoolStatus::parse),
+        filled: r.get("filled")?,
+        submitted_at: r.get("submitted_at")?,
+        classes: r.get("classes")?,
+        teachers: r.get("teachers")?,
+        students: r.get("students")?,
+        connected: r.get("connected")?,
+        access_type: label("access_type")?.as_deref().and_then(AccessType::parse),
+        bandwidth_mbps: r.get("bandwidth_mbps")?,
+        wifi: label("wifi")?.as_deref().and_then(WifiCoverage::parse),
+        classrooms: r.get("classrooms")?,
+        multimedia_rooms: r.get("multimedia_rooms")?,
+        teacher_devices: r.get("teacher_devices")?,
+        student_devices: r.get("student_devices")?,
+        contact_name: r.get("contact_name")?,
+        contact_phone: r.get("contact_phone")?,
+        extras,
+    })
+}
