@@ -86,7 +86,12 @@ fn tier(ty: &str) -> u32 {
     }
 }
 
+/// The numeric indicators, in the order of `Row::n`.
 const NUMS: [&str; 8] = ["classes", "teachers", "students", "bw", "classrooms", "mm", "tdev", "sdev"];
+
+fn ix(key: &str) -> usize {
+    NUMS.iter().position(|k| *k == key).unwrap_or_else(|| panic!("unknown numeric column {key}"))
+}
 
 #[derive(Clone, Default)]
 struct Row {
@@ -98,17 +103,11 @@ struct Row {
     filled: bool,
     /// month, day, hour, minute, second
     at: Option<[u32; 5]>,
-    classes: Option<u32>,
-    teachers: Option<u32>,
-    students: Option<u32>,
     connected: Option<bool>,
     access: Option<&'static str>,
-    bw: Option<u32>,
     wifi: Option<&'static str>,
-    classrooms: Option<u32>,
-    mm: Option<u32>,
-    tdev: Option<u32>,
-    sdev: Option<u32>,
+    /// classes, teachers, students, bandwidth, classrooms, multimedia rooms, devices (see `NUMS`)
+    n: [Option<u32>; 8],
     contact: String,
     phone: String,
     note: String,
@@ -116,28 +115,18 @@ struct Row {
 }
 
 impl Row {
-    fn num(&mut self, key: &str) -> &mut Option<u32> {
-        match key {
-            "classes" => &mut self.classes,
-            "teachers" => &mut self.teachers,
-            "students" => &mut self.students,
-            "bw" => &mut self.bw,
-            "classrooms" => &mut self.classrooms,
-            "mm" => &mut self.mm,
-            "tdev" => &mut self.tdev,
-            "sdev" => &mut self.sdev,
-            _ => panic!("unknown numeric column {key}"),
-        }
+    fn get(&self, key: &str) -> Option<u32> {
+        self.n[ix(key)]
     }
     /// A 未填报 row: the school sent nothing, so every indicator is empty.
     fn clear(&mut self) {
-        NUMS.iter().for_each(|k| *self.num(k) = None);
+        self.n = [None; 8];
         (self.filled, self.at, self.connected, self.access, self.wifi) = (false, None, None, None, None);
         (self.contact, self.phone) = (String::new(), String::new());
     }
     /// Not connected: the national form leaves access type and bandwidth empty then.
     fn disconnect(&mut self) {
-        (self.connected, self.access, self.bw, self.wifi) = (Some(false), None, None, Some("否"));
+        (self.connected, self.access, self.n[ix("bw")], self.wifi) = (Some(false), None, None, Some("否"));
     }
     fn active(&self) -> bool {
         matches!(self.status, "正常" | "暂停招生")
@@ -148,10 +137,10 @@ impl Row {
     /// `name=上一所` (the previous planted school's name), `drop`. A `Q2:` or `Q3:` prefix limits
     /// a token to one period.
     fn patch(&mut self, patch: &'static str, q3: bool, prev_name: &str) {
-        let want = if q3 { "Q3:" } else { "Q2:" };
+        let want = if q3 { "Q3" } else { "Q2" };
         for tok in patch.split(' ').filter(|t| !t.is_empty()) {
             let tok = match tok.split_once(':') {
-                Some((p, rest)) if p.starts_with('Q') => match p == &want[..2] {
+                Some((p, rest)) if p.starts_with('Q') => match p == want {
                     true => rest,
                     false => continue,
                 },
@@ -159,7 +148,7 @@ impl Row {
             };
             if let Some((k, pct)) = tok.split_once('*') {
                 let pct: u32 = pct.parse().expect("percent");
-                *self.num(k) = self.num(k).map(|v| v * pct / 100);
+                self.n[ix(k)] = self.get(k).map(|v| v * pct / 100);
                 continue;
             }
             let (k, v) = tok.split_once('=').unwrap_or((tok, ""));
@@ -180,9 +169,9 @@ impl Row {
                 _ if v.starts_with('@') => {
                     let (other, add) = v[1..].split_once('+').expect("@column+N");
                     let add: u32 = add.parse().expect("number");
-                    *self.num(k) = self.num(other).map(|o| o + add);
+                    self.n[ix(k)] = self.get(other).map(|o| o + add);
                 }
-                _ => *self.num(k) = (v != "空").then(|| v.parse().expect("number")),
+                _ => self.n[ix(k)] = (v != "空").then(|| v.parse().expect("number")),
             }
         }
     }
@@ -191,7 +180,7 @@ impl Row {
 /// What is planted where: (type, place or "" for any, what it is, patch). Each row picks a
 /// different school. Problems meant to persist apply to both periods, changes only to 2026Q3.
 #[rustfmt::skip]
-const PLANTS: [(&str, &str, &str, &str); 48] = [
+const PLANTS: [(&str, &str, &str, &str); 56] = [
     (TP,   "",   "未接入却填了带宽", "net=否 bw=10 Q3:note=使用4G流量卡上网"),
     (PRI,  RUR,  "未接入却填了带宽", "net=否 bw=50 Q3:note=使用4G流量卡上网"),
     (JUN,  TOWN, "未接入却填了带宽", "net=否 bw=20"),
@@ -240,15 +229,21 @@ const PLANTS: [(&str, &str, &str, &str); 48] = [
     (TP,   "",   "一直未通网（调度清单）", "net=否"),
     (PRI,  "",   "上期未填报", "Q2:fill=未"),
     (JUN,  "",   "上期未填报", "Q2:fill=未"),
+    (PRI,  "",   "本期未填报", "Q3:fill=未 Q3:note=校长外出培训，延期填报"),
+    (TP,   "",   "本期未填报", "Q3:fill=未"),
+    (PRI,  "",   "本期未填报", "Q3:fill=未"),
+    (JUN,  "",   "本期未填报", "Q3:fill=未"),
+    (NINE, "",   "本期未填报", "Q3:fill=未"),
+    (PRI,  "",   "本期未填报", "Q3:fill=未"),
+    (SEN,  "",   "本期未填报", "Q3:fill=未"),
+    (TP,   "",   "本期未填报", "Q3:fill=未"),
 ];
-/// 2026Q3 未填报 schools, by type; the first says why in 备注.
-const UNFILLED: [&str; 8] = [PRI, TP, PRI, JUN, NINE, PRI, SEN, TP];
 
 fn school_name(rng: &mut Rng, ty: &str, ur: &str, used: &[Row]) -> String {
     loop {
         let (town, villages) = rng.pick(&TOWNS);
         let (road, village, n) = (rng.word(ROADS), rng.word(villages), rng.range(1, 9));
-        let nth = rng.word("第二 第三 第三").replace('第', if n < 5 { "" } else { "第" });
+        let nth = ["", "第二", "第三"][n as usize % 3];
         let name = match (ty, ur) {
             (TP, _) => format!("郑州市中原区{town}{village}教学点"),
             (PRI, URB) => format!("郑州市中原区{road}{nth}小学"),
@@ -307,6 +302,8 @@ fn school(rng: &mut Rng, ty: &'static str, ur: &'static str, seq: u32, used: &[R
         1..=25 if ur == RUR => rng.word("无线 ADSL 卫星"),
         _ => "光纤",
     };
+    let tdev = teachers + rng.range(0, teachers / 5);
+    let sdev = students * rng.range(0, 25) / 100;
     let phone = match rng.range(1, 100) {
         1..=30 => format!("0371-6{:07}", rng.range(0, 9_999_999)),
         _ => format!("1{}{:09}", rng.pick(&[3, 5, 8]), rng.range(0, 999_999_999)),
@@ -319,17 +316,10 @@ fn school(rng: &mut Rng, ty: &'static str, ur: &'static str, seq: u32, used: &[R
         status: "正常",
         filled: true,
         at: Some([6, rng.range(22, 30), rng.range(8, 17), rng.range(0, 59), rng.range(0, 59)]),
-        classes: Some(classes),
-        teachers: Some(teachers),
-        students: Some(students),
         connected: Some(true),
         access: Some(access),
-        bw: Some(bw),
         wifi: Some(rng.word("是 是 部分 否")),
-        classrooms: Some(classrooms),
-        mm: Some(mm),
-        tdev: Some(teachers + rng.range(0, teachers / 5)),
-        sdev: Some(students * rng.range(0, 25) / 100),
+        n: [classes, teachers, students, bw, classrooms, mm, tdev, sdev].map(Some),
         contact: format!("{}{}", rng.word(SURNAMES), rng.word(GIVEN)),
         phone,
         ..Row::default()
@@ -339,10 +329,11 @@ fn school(rng: &mut Rng, ty: &'static str, ur: &'static str, seq: u32, used: &[R
 /// The same school one quarter later: small drift only, so no change rule fires by accident.
 fn drift(rng: &mut Rng, r: &Row) -> Row {
     let mut n = r.clone();
-    n.students = r.students.map(|v| v * rng.range(95, 105) / 100);
-    n.sdev = r.sdev.map(|v| v * rng.range(95, 105) / 100);
-    n.classes = r.classes.map(|c| c + u32::from(c >= 12) * rng.range(0, 1));
-    n.tdev = r.tdev.map(|d| d + rng.range(0, 3));
+    let [classes, _, students, _, _, _, tdev, sdev] = &mut n.n;
+    *students = students.map(|v| v * rng.range(95, 105) / 100);
+    *sdev = sdev.map(|v| v * rng.range(95, 105) / 100);
+    *classes = classes.map(|c| c + u32::from(c >= 12) * rng.range(0, 1));
+    *tdev = tdev.map(|d| d + rng.range(0, 3));
     let (month, day) = if rng.range(1, 100) <= 85 { (9, rng.range(24, 30)) } else { (10, 1) };
     n.at = Some([month, day, rng.range(8, 17), rng.range(0, 59), rng.range(0, 59)]);
     n
@@ -372,12 +363,8 @@ fn build() -> Sample {
     let mut q3: Vec<Row> = q2.iter().map(|r| drift(&mut rng, r)).collect();
     let mut used = vec![false; q2.len()];
     let mut planted = Vec::new();
-    let unfilled = UNFILLED.iter().enumerate().map(|(i, &ty)| match i {
-        0 => (ty, "", "本期未填报", "Q3:fill=未 Q3:note=校长外出培训，延期填报"),
-        _ => (ty, "", "本期未填报", "Q3:fill=未"),
-    });
     let mut prev_name = String::new();
-    for (ty, ur, what, patch) in PLANTS.into_iter().chain(unfilled) {
+    for (ty, ur, what, patch) in PLANTS {
         let free: Vec<usize> =
             (0..q2.len()).filter(|&i| !used[i] && q2[i].ty == ty && (ur.is_empty() || q2[i].ur == ur)).collect();
         let i = rng.pick(&free);
@@ -453,10 +440,8 @@ fn check(prev: &[Row], cur: &[Row]) -> Vec<Finding> {
         if !r.filled || !r.active() {
             continue;
         }
-        let n = |v: Option<u32>| v.unwrap_or(0);
-        let (bw, cl, te, st) = (n(r.bw), n(r.classes), n(r.teachers), n(r.students));
-        let (rooms, mm, tdev, sdev) = (n(r.classrooms), n(r.mm), n(r.tdev), n(r.sdev));
-        let bw_text = r.bw.map_or("空".into(), |b| b.to_string());
+        let [cl, te, st, bw, rooms, mm, tdev, sdev] = r.n.map(|v| v.unwrap_or(0));
+        let bw_text = r.get("bw").map_or("空".into(), |b| b.to_string());
         match r.connected {
             Some(false) if bw > 0 => add(0, r, format!("是否接入互联网=否，出口带宽={bw}")),
             Some(true) if bw == 0 => add(1, r, format!("是否接入互联网=是，出口带宽={bw_text}")),
@@ -486,10 +471,10 @@ fn check(prev: &[Row], cur: &[Row]) -> Vec<Finding> {
             continue;
         };
         if p.connected == Some(true) && r.connected == Some(false) {
-            add(8, r, format!("上期出口带宽={}，本期未接入", n(p.bw)));
+            add(8, r, format!("上期出口带宽={}，本期未接入", p.get("bw").unwrap_or(0)));
         }
-        for (rule, a, b) in [(9, p.bw, r.bw), (10, p.students, r.students), (11, p.classes, r.classes)] {
-            if let (Some(a), Some(b)) = (a, b)
+        for (rule, key) in [(9, "bw"), (10, "students"), (11, "classes")] {
+            if let (Some(a), Some(b)) = (p.get(key), r.get(key))
                 && a > 0
                 && b.abs_diff(a) * 2 > a
             {
@@ -552,13 +537,13 @@ fn cell(r: &Row, key: &str, q3: bool) -> Option<Cell> {
         "contact" => text(&r.contact),
         "phone" => text(&r.phone),
         "note" => text(&r.note),
-        _ => r.clone().num(key).map(Cell::Num),
+        _ => r.get(key).map(Cell::Num),
     }
 }
 
 /// Excel on Chinese Windows: GB18030, CRLF, no BOM, no 备注 column.
 fn write_csv(path: &Path, rows: &[Row]) -> Res<()> {
-    let cols = &COLUMNS[..23];
+    let cols: Vec<_> = COLUMNS.iter().filter(|c| !c.1.is_empty()).collect();
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     w.write_record(cols.iter().map(|c| c.1))?;
     for r in rows {
@@ -637,7 +622,7 @@ const README_HEAD: &str = r#"# 演示数据：郑州市中原区（410102）
 | `2026Q3_中原区.xlsx` | 本期（2026Q3）：“学校数据”表前两行为标题，列序不同，`城乡分类`、`出口带宽(Mbps)` 等别名，多一列“备注”；另有“说明”表；填报时间如 `2026-09-28 10:23:00` | Q3 |
 | `README.md` | 本文件 | |
 
-重新生成：`cargo run --example make_sample`（除无关元数据外逐字节一致，XLSX 创建时间固定）。
+重新生成：`cargo run --example make_sample`（逐字节一致；XLSX 的创建时间固定为 2026-10-02 09:15）。
 
 ## 约定与阈值
 
@@ -683,9 +668,9 @@ fn readme(s: &Sample) -> Res<String> {
     let list = |f: &dyn Fn(&Row) -> bool| filled().filter(|r| f(r)).map(|r| r.code.as_str()).collect::<Vec<_>>();
     let not_conn = list(&|r| r.connected == Some(false));
     let conn = list(&|r| r.connected == Some(true));
-    let under = list(&|r| r.connected == Some(true) && r.bw.unwrap_or(0) < 100);
-    let zero_mm = list(&|r| r.mm == Some(0));
-    let with_mm = list(&|r| r.mm.unwrap_or(0) >= 1);
+    let under = list(&|r| r.connected == Some(true) && r.get("bw").unwrap_or(0) < 100);
+    let zero_mm = list(&|r| r.get("mm") == Some(0));
+    let with_mm = list(&|r| r.get("mm").unwrap_or(0) >= 1);
     let (n, fill_n, fast) = (active.len(), filled().count(), conn.len() - under.len());
     o.push_str("## 调度清单（2026Q3，正常/暂停招生且已填报的学校）\n\n");
     writeln!(o, "- 未接入互联网（{}）：{}", not_conn.len(), not_conn.join("、"))?;

@@ -52,6 +52,7 @@ catalog! {
     store_not_database,
     store_too_new,
     store_period_reported,
+    store_no_such_school,
     store_busy,
     store_failed,
     store_empty_hint,

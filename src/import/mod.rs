@@ -281,7 +281,11 @@ pub fn import_files(
         drop(batch);
         return Err(ImportError::Rejected(rejects, Box::new(summary)));
     }
-    let counts = batch.commit(&serde_json::Value::Array(sources_json).to_string())?;
+    let counts = batch.counts();
+    if counts.new_schools + counts.new_revisions > 0 {
+        batch.commit(&serde_json::Value::Array(sources_json).to_string())?;
+    }
+    // else: the same data again. Dropping the batch leaves the store exactly as it was.
     summary.new_schools = counts.new_schools;
     summary.new_revisions = counts.new_revisions;
     summary.unchanged = counts.unchanged;

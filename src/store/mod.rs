@@ -8,9 +8,11 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::i18n::{Lang, fill};
 
+mod decisions;
 mod import;
 mod queries;
 
+pub use decisions::Decision;
 pub use import::{ImportBatch, ImportCounts, RowOutcome};
 pub use queries::{ListedSubmission, LogEntry};
 
@@ -32,6 +34,8 @@ pub enum StoreError {
     TooNew { path: PathBuf, found: usize, supported: usize },
     #[error("period {period} is reported and locked")]
     PeriodReported { period: String },
+    #[error("no school {school_code} in period {period}")]
+    NoSuchSchool { period: String, school_code: String },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("database error: {0}")]
@@ -49,6 +53,9 @@ impl StoreError {
                 fill(&m.store_too_new, &[("path", &path.display()), ("found", found), ("supported", supported)])
             }
             StoreError::PeriodReported { period } => fill(&m.store_period_reported, &[("period", period)]),
+            StoreError::NoSuchSchool { period, school_code } => {
+                fill(&m.store_no_such_school, &[("period", period), ("code", school_code)])
+            }
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
                 if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
             {

@@ -1,0 +1,55 @@
+//! Review decisions: a state change and its review-log row, written in one transaction.
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use super::{Store, StoreError};
+use crate::domain::{Period, ReviewState};
+
+/// One decision by the auditor about one school (approve, return, flag, …).
+#[derive(Debug, Clone)]
+pub struct Decision<'a> {
+    pub period: Period,
+    pub school_code: &'a str,
+    /// The log's name for what was done: `approve`, `return`, `flag`, `undo`…
+    pub action: &'a str,
+    pub new_state: ReviewState,
+    pub note: Option<&'a str>,
+    pub actor: &'a str,
+    /// RFC 3339.
+    pub at: &'a str,
+}
+
+impl Store {
+    /// Applies a decision and logs it, both or neither. Returns the state before.
+    pub fn decide(&mut self, d: &Decision<'_>) -> Result<ReviewState, StoreError> {
+        let period = d.period.to_string();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let status: Option<String> =
+            tx.query_row("SELECT status FROM periods WHERE id = ?1", [&period], |r| r.get(0)).optional()?;
+        if status.as_deref() == Some("reported") {
+            return Err(StoreError::PeriodReported { period });
+        }
+        let old: String = tx
+            .query_row(
+                "SELECT state FROM submissions WHERE period = ?1 AND school_code = ?2",
+                params![period, d.school_code],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NoSuchSchool {
+                period: period.clone(),
+                school_code: d.school_code.to_string(),
+            })?;
+        tx.execute(
+            "UPDATE submissions SET state = ?3, updated_at = ?4 WHERE period = ?1 AND school_code = ?2",
+            params![period, d.school_code, d.new_state.key(), d.at],
+        )?;
+        tx.execute(
+            "INSERT INTO review_log (at, actor, period, school_code, action, old_state, new_state, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![d.at, d.actor, period, d.school_code, d.action, old, d.new_state.key(), d.note],
+        )?;
+        tx.commit()?;
+        Ok(ReviewState::from_key(&old).unwrap_or(ReviewState::Submitted))
+    }
+}

@@ -1,0 +1,209 @@
+//! The real binary: exit codes, `--json` shapes, the rejects file, config handling, languages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Home(tempfile::TempDir);
+
+impl Home {
+    fn new() -> Home {
+        Home(tempfile::tempdir().unwrap())
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    /// Runs shenhe with SHENHE_HOME here and a fixed clock.
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_shenhe"))
+            .args(args)
+            .env("SHENHE_HOME", self.path())
+            .env("SHENHE_NOW", "2026-10-02T09:00:00+08:00")
+            .env_remove("LANG")
+            .output()
+            .unwrap()
+    }
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name).display().to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+#[test]
+fn import_json_has_exactly_the_documented_keys() {
+    let home = Home::new();
+    let out = home.run(&["import", &fixture("reordered_extra.csv"), "--period", "2026Q3", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = json(&out);
+    for key in [
+        "period",
+        "files",
+        "rows",
+        "schools",
+        "new_schools",
+        "new_revisions",
+        "unchanged",
+        "unfilled",
+        "rejected",
+        "extra_columns",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key} in {v}");
+    }
+    assert_eq!(v["period"], "2026Q3");
+    assert_eq!(v["rows"], 5);
+    assert_eq!(v["new_schools"], 5);
+    assert_eq!(v["extra_columns"], serde_json::json!(["备注", "校长姓名"]));
+
+    let again = json(&home.run(&["import", &fixture("reordered_extra.csv"), "--period", "2026Q3", "--json"]));
+    assert_eq!((again["new_schools"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(5)));
+}
+
+#[test]
+fn list_json_and_state_filter() {
+    let home = Home::new();
+    assert!(home.run(&["import", &fixture("unfilled.csv"), "--period", "2026Q3"]).status.success());
+    let all = json(&home.run(&["list", "--period", "2026Q3", "--json"]));
+    let rows = all.as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    let keys: Vec<&String> = rows[0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["school_code", "name", "school_type", "county", "state", "findings"]);
+    let unfilled = json(&home.run(&["list", "--state", "unfilled", "--json"]));
+    assert_eq!(unfilled.as_array().unwrap().len(), 3);
+    let by_chinese = json(&home.run(&["list", "--state", "未填报", "--json"]));
+    assert_eq!(by_chinese, unfilled);
+    let bad = home.run(&["list", "--state", "done"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("unfilled"), "{}", stderr(&bad));
+}
+
+#[test]
+fn refused_import_exits_1_shows_at_most_20_and_writes_all_to_the_rejects_file() {
+    let home = Home::new();
+    // 30 rows with text in the students column.
+    let mut csv = String::from("学校标识码,学校名称,学生数\n");
+    for i in 0..30 {
+        csv.push_str(&format!("21410102{i:02},学校{i},很多\n"));
+    }
+    let bad = home.path().join("坏数据.csv");
+    std::fs::write(&bad, csv).unwrap();
+    let rejects = home.path().join("rejects.csv");
+
+    let out = home.run(&["import", bad.to_str().unwrap(), "--period", "2026Q3"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.matches("学生数: 内容为“很多”").count(), 20, "{err}");
+    assert!(err.contains("另有 10 处错误未显示"), "{err}");
+
+    let out =
+        home.run(&["import", bad.to_str().unwrap(), "--period", "2026Q3", "--rejects", rejects.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let bytes = std::fs::read(&rejects).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM for Excel");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert_eq!(text.lines().count(), 31);
+    assert!(text.lines().nth(1).unwrap().contains(",2,学生数,很多,"), "{text}");
+
+    // Nothing landed.
+    let list = home.run(&["list", "--json"]);
+    assert_eq!(list.status.code(), Some(1), "no period exists: {}", stdout(&list));
+}
+
+#[test]
+fn english_on_request() {
+    let home = Home::new();
+    let out = home.run(&["--lang", "en", "import", &fixture("text_in_number.csv"), "--period", "2026Q3"]);
+    assert!(stderr(&out).contains("Import refused, the database is unchanged"), "{}", stderr(&out));
+    let out = home.run(&["import", &fixture("text_in_number.csv"), "--period", "2026Q3", "--lang", "en"]);
+    assert!(stderr(&out).contains(":4:学生数: found \"abc\""), "{}", stderr(&out));
+    let help = home.run(&["--lang", "en", "import", "--help"]);
+    assert!(stdout(&help).contains("Reporting period"), "{}", stdout(&help));
+    let help = home.run(&["import", "--help"]);
+    assert!(stdout(&help).contains("填报期次"), "{}", stdout(&help));
+}
+
+#[test]
+fn a_bad_period_is_a_usage_error() {
+    let home = Home::new();
+    let out = home.run(&["import", &fixture("utf8.csv"), "--period", "2026Q5"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn shenhe_home_holds_config_database_keys_and_logs() {
+    let home = Home::new();
+    let v = json(&home.run(&["config", "path", "--json"]));
+    for key in ["config", "database", "keys_dir", "log_dir"] {
+        let p = PathBuf::from(v[key].as_str().unwrap());
+        assert!(p.starts_with(home.path()), "{key}: {}", p.display());
+    }
+    let other = home.path().join("elsewhere.db");
+    let v = json(&home.run(&["config", "path", "--json", "--db", other.to_str().unwrap()]));
+    assert_eq!(v["database"], other.to_str().unwrap());
+}
+
+#[test]
+fn config_init_writes_the_example_once() {
+    let home = Home::new();
+    let out = home.run(&["config", "init"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    assert!(written.contains("bandwidth_denominator"));
+    std::fs::write(home.path().join("config.toml"), "lang = \"en\"\n").unwrap();
+    let again = home.run(&["config", "init"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(home.path().join("config.toml")).unwrap(), "lang = \"en\"\n");
+    // And the config's language now applies.
+    let out = home.run(&["import", &fixture("empty.csv"), "--period", "2026Q3"]);
+    assert!(stderr(&out).contains("is empty"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_unknown_config_key_is_an_error_naming_key_and_file() {
+    let home = Home::new();
+    std::fs::write(home.path().join("config.toml"), "[auditor]\nname = \"张敏\"\nphone_number = \"1\"\n").unwrap();
+    let out = home.run(&["list"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("auditor.phone_number") && err.contains("config.toml"), "{err}");
+}
+
+#[test]
+fn first_run_says_how_to_import() {
+    let home = Home::new();
+    let out = home.run(&[]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("shenhe import"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_non_database_file_is_refused_and_kept() {
+    let home = Home::new();
+    let doc = home.path().join("notes.db");
+    std::fs::write(&doc, "my notes").unwrap();
+    let out = home.run(&["--db", doc.to_str().unwrap(), "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("不是 shenhe 数据库"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&doc).unwrap(), "my notes");
+}
+
+#[test]
+fn demo_shows_the_sample_county() {
+    let home = Home::new();
+    let out = home.run(&["demo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("中原区") && text.contains("2026Q3 期"), "{text}");
+}
