@@ -12,21 +12,17 @@ use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, 
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
-/// splitmix64: tiny, seeded, and identical on every platform (no `rand` crate needed).
-struct Rng(u64);
+#[path = "../tests/support/splitmix.rs"]
+mod splitmix;
+
+/// The sample's generator: seeded, so the files come out byte for byte the same every time.
+struct Rng(splitmix::SplitMix);
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
     fn range(&mut self, lo: u32, hi: u32) -> u32 {
-        lo + (self.next() % u64::from(hi - lo + 1)) as u32
+        self.0.range(lo.into(), hi.into()) as u32
     }
     fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[(self.next() % xs.len() as u64) as usize]
+        *self.0.pick(xs)
     }
     fn word<'a>(&mut self, words: &'a str) -> &'a str {
         self.pick(&words.split(' ').collect::<Vec<_>>())
@@ -347,7 +343,7 @@ struct Sample {
 }
 
 fn build() -> Sample {
-    let mut rng = Rng(0x5348_454E_4845); // "SHENHE"
+    let mut rng = Rng(splitmix::SplitMix(0x5348_454E_4845)); // "SHENHE"
     #[rustfmt::skip]
     let plan = [(TP, RUR, 14), (PRI, URB, 70), (PRI, TOWN, 20), (PRI, RUR, 16), (JUN, URB, 16),
         (JUN, TOWN, 6), (JUN, RUR, 6), (NINE, URB, 10), (NINE, TOWN, 4), (NINE, RUR, 4),

@@ -258,3 +258,74 @@ fn mark_reported(path: &Path) {
     let c = rusqlite::Connection::open(path).unwrap();
     c.execute("UPDATE periods SET status = 'reported'", []).unwrap();
 }
+
+/// `rows` schools in the reference layout, the last one's 学生数 replaced by `last_students`.
+fn big_csv(dir: &Path, rows: usize, last_students: &str) -> PathBuf {
+    let reference = std::fs::read_to_string(data("utf8.csv")).unwrap();
+    let mut lines = reference.lines();
+    let mut text = format!("{}\n", lines.next().unwrap());
+    let template = lines.next().unwrap();
+    for i in 0..rows {
+        let students = if i + 1 == rows { last_students.to_string() } else { (100 + i).to_string() };
+        let row =
+            template.replacen("2141010201", &format!("21410{i:05}"), 1).replacen(",1234,", &format!(",{students},"), 1);
+        text.push_str(&row);
+        text.push('\n');
+    }
+    let path = dir.join(format!("big_{rows}_{last_students}.csv"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn import_paths(store: &mut Store, files: Vec<PathBuf>) -> Result<ImportSummary, ImportError> {
+    let req = ImportRequest { period: period(), files, sheets: vec![], actor: "t".into(), at: AT.into() };
+    import_files(store, &req, &mut |_| {})
+}
+
+#[test]
+fn rows_already_written_are_taken_back_when_a_later_row_or_file_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+    let before = store.content_digest().unwrap();
+    // Thousands of good rows reach the store before the bad last row is read.
+    let bad_last_row = big_csv(dir.path(), 5000, "abc");
+    let err = import_paths(&mut store, vec![bad_last_row]).expect_err("bad last row");
+    let ImportError::Rejected(rejects, _) = &err else { panic!("{}", err.user_message(Lang::En)) };
+    assert_eq!(rejects.len(), 1);
+    assert!(rejects[0].line(Lang::En).contains(":5001:学生数"), "{}", rejects[0].line(Lang::En));
+    assert_eq!(store.content_digest().unwrap(), before);
+    // A whole good file, then an unreadable one.
+    let good = big_csv(dir.path(), 5000, "1");
+    assert!(import_paths(&mut store, vec![good.clone(), data("empty.csv")]).is_err());
+    assert_eq!(store.content_digest().unwrap(), before);
+    // The same good file alone lands whole.
+    assert_eq!(import_paths(&mut store, vec![good]).unwrap().new_schools, 5000);
+    assert_eq!(store.current_data(period()).unwrap().len(), 5000);
+}
+
+#[test]
+fn the_school_registry_lists_each_school_once_with_its_latest_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut store = Store::open(&path).unwrap();
+    let mut req = request(&["utf8.csv"], &[]);
+    req.period = "2026Q2".parse().unwrap();
+    import_files(&mut store, &req, &mut |_| {}).unwrap();
+    let renamed = dir.path().join("renamed.csv");
+    let text = std::fs::read_to_string(data("utf8.csv")).unwrap().replace("汝河路小学", "汝河路第一小学");
+    std::fs::write(&renamed, text).unwrap();
+    import_paths(&mut store, vec![renamed]).unwrap();
+    drop(store);
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let (count, name, first, last): (i64, String, String, String) = c
+        .query_row(
+            "SELECT (SELECT count(*) FROM schools), name, first_seen, last_seen FROM schools WHERE code = '2141010202'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (count, name.as_str(), first.as_str(), last.as_str()),
+        (5, "郑州市中原区汝河路第一小学", "2026Q2", "2026Q3")
+    );
+}

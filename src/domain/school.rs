@@ -170,6 +170,12 @@ impl SubmissionData {
         };
         serde_json::to_string(&c).expect("plain data always serialises")
     }
+
+    /// SHA-256 of the canonical form: what tells one revision from the next.
+    pub fn content_hash(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(self.canonical().as_bytes()).into()
+    }
 }
 
 /// Whether a code has the national shape: 10 digits, 2-digit category + 2-digit province +

@@ -20,9 +20,14 @@ pub enum Expected {
     CodeMangledByExcel,
 }
 
-/// Full-width digits and signs become ASCII; surrounding space goes.
-fn plain(cell: &str) -> String {
-    cell.nfkc().collect::<String>().trim().to_string()
+/// Full-width digits and signs become ASCII; surrounding space goes. ASCII text is already
+/// in NFKC form, and most cells are ASCII: skip the normalisation for them.
+fn plain(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.is_ascii() {
+        std::borrow::Cow::Borrowed(cell.trim())
+    } else {
+        std::borrow::Cow::Owned(cell.nfkc().collect::<String>().trim().to_string())
+    }
 }
 
 /// `1,234` → `1234`, only when the commas sit where thousands separators go.
@@ -94,7 +99,7 @@ pub fn wifi(cell: &str) -> Result<Option<crate::domain::WifiCoverage>, Expected>
 
 /// 填报状态: 已填报 / 未填报. None when the cell is empty.
 pub fn fill_status(cell: &str) -> Result<Option<bool>, Expected> {
-    match plain(cell).as_str() {
+    match &*plain(cell) {
         "" => Ok(None),
         "已填报" | "已填" | "已上报" | "filled" => Ok(Some(true)),
         "未填报" | "未填" | "unfilled" => Ok(Some(false)),
@@ -108,6 +113,10 @@ pub fn date(cell: &str) -> Result<Option<String>, Expected> {
     let s = plain(cell);
     if s.is_empty() {
         return Ok(None);
+    }
+    // The form the national system exports, and the one shenhe stores: take it as it is.
+    if s.len() == 19 && NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S").is_ok() {
+        return Ok(Some(s.into_owned()));
     }
     if let Ok(dt) = DateTime::parse_from_rfc3339(&s) {
         return Ok(Some(dt.naive_local().format("%Y-%m-%d %H:%M:%S").to_string()));
@@ -156,7 +165,7 @@ pub fn school_code(cell: &str) -> Result<String, Expected> {
     if upper.contains("E+") && upper.replace("E+", "").replace('.', "").bytes().all(|b| b.is_ascii_digit()) {
         return Err(Expected::CodeMangledByExcel);
     }
-    Ok(s)
+    Ok(s.into_owned())
 }
 
 /// Free text: trimmed; None when empty.

@@ -1,8 +1,7 @@
 //! Writing one import run: every row of every file in one transaction, so an import lands
 //! whole or not at all.
 
-use rusqlite::{OptionalExtension, Transaction, params};
-use sha2::{Digest, Sha256};
+use rusqlite::{OptionalExtension, Statement, Transaction, params};
 
 use super::{Store, StoreError};
 use crate::domain::{Period, ReviewState, SubmissionData};
@@ -35,6 +34,17 @@ pub struct ImportBatch<'a> {
     at: String,
     actor: String,
     counts: ImportCounts,
+    /// The period had no schools when the import began: every row is a new school (codes are
+    /// unique within an import), so the look-up of the current revision can be skipped.
+    period_was_empty: bool,
+}
+
+/// A school's submission in a period as an import finds it.
+struct CurrentRevision {
+    submission_id: i64,
+    state: String,
+    revision: i64,
+    content_hash: Vec<u8>,
 }
 
 impl Store {
@@ -60,6 +70,8 @@ impl Store {
             params![id, at, actor],
         )?;
         let import_id = tx.last_insert_rowid();
+        let period_was_empty =
+            tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM submissions WHERE period = ?1)", [&id], |r| r.get(0))?;
         Ok(ImportBatch {
             tx,
             period: id,
@@ -67,53 +79,91 @@ impl Store {
             at: at.to_string(),
             actor: actor.to_string(),
             counts: ImportCounts::default(),
+            period_was_empty,
         })
     }
 }
 
-impl ImportBatch<'_> {
-    /// Records one school's row. Same data as the current revision changes nothing.
-    pub fn put(&mut self, data: &SubmissionData, source_file: &str, source_row: u32) -> Result<RowOutcome, StoreError> {
-        self.counts.rows += 1;
-        let hash = hex(&Sha256::digest(data.canonical().as_bytes()));
-        let current = self
-            .tx
-            .prepare_cached(
+/// Writes the rows of an [`ImportBatch`], its statements prepared once for all of them.
+pub struct RowWriter<'b> {
+    tx: &'b Transaction<'b>,
+    current_revision: Statement<'b>,
+    insert_submission: Statement<'b>,
+    insert_revision: Statement<'b>,
+    period: &'b str,
+    import_id: i64,
+    at: &'b str,
+    actor: &'b str,
+    counts: &'b mut ImportCounts,
+    period_was_empty: bool,
+}
+
+impl<'t> ImportBatch<'t> {
+    /// A writer for this batch's rows.
+    pub fn rows(&mut self) -> Result<RowWriter<'_>, StoreError> {
+        let ImportBatch { tx, period, import_id, at, actor, counts, period_was_empty } = self;
+        let tx: &Transaction<'t> = tx;
+        Ok(RowWriter {
+            tx,
+            current_revision: tx.prepare(
                 "SELECT s.id, s.state, s.current_revision, r.content_hash
                  FROM submissions s
                  JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
                  WHERE s.period = ?1 AND s.school_code = ?2",
-            )?
-            .query_row(params![self.period, data.school_code], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?))
-            })
-            .optional()?;
+            )?,
+            insert_submission: tx.prepare(
+                "INSERT INTO submissions (period, school_code, state, current_revision, updated_at)
+                 VALUES (?1, ?2, ?3, 1, ?4)",
+            )?,
+            insert_revision: tx.prepare(
+                "INSERT INTO revisions (submission_id, revision, import_id, content_hash, source_file, source_row,
+                    name, city, county, county_code, school_type, urban_rural, school_status, filled, submitted_at,
+                    classes, teachers, students, connected, access_type, bandwidth_mbps, wifi, classrooms,
+                    multimedia_rooms, teacher_devices, student_devices, contact_name, contact_phone, extras)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                    ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
+            )?,
+            period,
+            import_id: *import_id,
+            at,
+            actor,
+            counts,
+            period_was_empty: *period_was_empty,
+        })
+    }
+}
+
+impl RowWriter<'_> {
+    /// Records one school's row; `hash` is its [`SubmissionData::content_hash`]. Same data as
+    /// the current revision changes nothing.
+    pub fn put(
+        &mut self,
+        data: &SubmissionData,
+        hash: &[u8; 32],
+        source_file: &str,
+        source_row: u32,
+    ) -> Result<RowOutcome, StoreError> {
+        self.counts.rows += 1;
+        let current = if self.period_was_empty { None } else { self.current_revision(&data.school_code)? };
 
         let outcome = match current {
-            Some((_, _, _, old_hash)) if old_hash == hash => {
+            Some(current) if current.content_hash[..] == hash[..] => {
                 self.counts.unchanged += 1;
                 return Ok(RowOutcome::Unchanged);
             }
             None => {
                 let state = ReviewState::Unfilled.after_new_revision(data.filled);
-                self.upsert_school(data)?;
-                self.tx
-                    .prepare_cached(
-                        "INSERT INTO submissions (period, school_code, state, current_revision, updated_at)
-                         VALUES (?1, ?2, ?3, 1, ?4)",
-                    )?
-                    .execute(params![self.period, data.school_code, state.key(), self.at])?;
+                self.insert_submission.execute(params![self.period, data.school_code, state.key(), self.at])?;
                 let id = self.tx.last_insert_rowid();
-                self.insert_revision(id, 1, &hash, data, source_file, source_row)?;
+                self.insert_revision(id, 1, hash, data, source_file, source_row)?;
                 self.counts.new_schools += 1;
                 RowOutcome::NewSchool
             }
-            Some((id, state, revision, _)) => {
+            Some(CurrentRevision { submission_id: id, state, revision, .. }) => {
                 let from = ReviewState::from_key(&state).unwrap_or(ReviewState::Submitted);
                 let to = from.after_new_revision(data.filled);
                 let revision = revision + 1;
-                self.upsert_school(data)?;
-                self.insert_revision(id, revision, &hash, data, source_file, source_row)?;
+                self.insert_revision(id, revision, hash, data, source_file, source_row)?;
                 self.tx
                     .prepare_cached(
                         "UPDATE submissions SET state = ?2, current_revision = ?3, updated_at = ?4 WHERE id = ?1",
@@ -135,83 +185,74 @@ impl ImportBatch<'_> {
         Ok(outcome)
     }
 
-    fn upsert_school(&self, d: &SubmissionData) -> Result<(), StoreError> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO schools (code, name, school_type, county_code, county, first_seen, last_seen)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
-                 ON CONFLICT (code) DO UPDATE SET
-                     name = excluded.name, school_type = excluded.school_type,
-                     county_code = excluded.county_code, county = excluded.county,
-                     last_seen = max(last_seen, excluded.last_seen)",
-            )?
-            .execute(params![
-                d.school_code,
-                d.name,
-                d.school_type.map(|t| t.label_zh()),
-                d.county_code,
-                d.county,
-                self.period
-            ])?;
-        Ok(())
+    /// The school's submission in the period and its current revision, if it has one.
+    fn current_revision(&mut self, school_code: &str) -> Result<Option<CurrentRevision>, StoreError> {
+        Ok(self
+            .current_revision
+            .query_row(params![self.period, school_code], |r| {
+                Ok(CurrentRevision {
+                    submission_id: r.get(0)?,
+                    state: r.get(1)?,
+                    revision: r.get(2)?,
+                    content_hash: r.get(3)?,
+                })
+            })
+            .optional()?)
     }
 
     fn insert_revision(
-        &self,
+        &mut self,
         submission_id: i64,
         revision: i64,
-        hash: &str,
+        hash: &[u8],
         d: &SubmissionData,
         source_file: &str,
         source_row: u32,
     ) -> Result<(), StoreError> {
-        let extras = serde_json::Value::Object(
-            d.extras.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect(),
-        )
-        .to_string();
-        self.tx
-            .prepare_cached(
-                "INSERT INTO revisions (submission_id, revision, import_id, content_hash, source_file, source_row,
-                    name, city, county, county_code, school_type, urban_rural, school_status, filled, submitted_at,
-                    classes, teachers, students, connected, access_type, bandwidth_mbps, wifi, classrooms,
-                    multimedia_rooms, teacher_devices, student_devices, contact_name, contact_phone, extras)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                    ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
-            )?
-            .execute(params![
-                submission_id,
-                revision,
-                self.import_id,
-                hash,
-                source_file,
-                source_row,
-                d.name,
-                d.city,
-                d.county,
-                d.county_code,
-                d.school_type.map(|t| t.label_zh()),
-                d.urban_rural.map(|t| t.label_zh()),
-                d.school_status.map(|t| t.label_zh()),
-                d.filled,
-                d.submitted_at,
-                d.classes,
-                d.teachers,
-                d.students,
-                d.connected,
-                d.access_type.map(|t| t.label_zh()),
-                d.bandwidth_mbps,
-                d.wifi.map(|t| t.label_zh()),
-                d.classrooms,
-                d.multimedia_rooms,
-                d.teacher_devices,
-                d.student_devices,
-                d.contact_name,
-                d.contact_phone,
-                extras,
-            ])?;
+        let extras = if d.extras.is_empty() {
+            "{}".to_string()
+        } else {
+            serde_json::Value::Object(
+                d.extras.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect(),
+            )
+            .to_string()
+        };
+        self.insert_revision.execute(params![
+            submission_id,
+            revision,
+            self.import_id,
+            hash,
+            source_file,
+            source_row,
+            d.name,
+            d.city,
+            d.county,
+            d.county_code,
+            d.school_type.map(|t| t.label_zh()),
+            d.urban_rural.map(|t| t.label_zh()),
+            d.school_status.map(|t| t.label_zh()),
+            d.filled,
+            d.submitted_at,
+            d.classes,
+            d.teachers,
+            d.students,
+            d.connected,
+            d.access_type.map(|t| t.label_zh()),
+            d.bandwidth_mbps,
+            d.wifi.map(|t| t.label_zh()),
+            d.classrooms,
+            d.multimedia_rooms,
+            d.teacher_devices,
+            d.student_devices,
+            d.contact_name,
+            d.contact_phone,
+            extras,
+        ])?;
         Ok(())
     }
+}
 
+impl ImportBatch<'_> {
     pub fn counts(&self) -> ImportCounts {
         self.counts
     }
@@ -227,12 +268,4 @@ impl ImportBatch<'_> {
         self.tx.commit()?;
         Ok(c)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }

