@@ -299,7 +299,7 @@ fn school(rng: &mut Rng, ty: &'static str, ur: &'static str, seq: u32, used: &[R
         _ => "光纤",
     };
     let tdev = teachers + rng.range(0, teachers / 5);
-    let sdev = students * rng.range(0, 25) / 100;
+    let sdev = (students * rng.range(6, 25)).div_ceil(100);
     let phone = match rng.range(1, 100) {
         1..=30 => format!("0371-6{:07}", rng.range(0, 9_999_999)),
         _ => format!("1{}{:09}", rng.pick(&[3, 5, 8]), rng.range(0, 999_999_999)),
@@ -397,7 +397,7 @@ struct Finding {
 }
 
 const RULES: [(&str, &str); 16] = [
-    ("disconnected_with_bandwidth", "未接入互联网但出口带宽>0"),
+    ("bandwidth_without_connection", "未接入互联网但出口带宽>0"),
     ("connected_without_bandwidth", "已接入互联网但出口带宽为空或0"),
     ("multimedia_exceeds_classrooms", "多媒体教室数>普通教室数"),
     ("resources_without_classes", "班级数为0却填报了教室或终端"),
@@ -627,6 +627,7 @@ const README_HEAD: &str = r#"# 演示数据：郑州市中原区（410102）
 - 生师比 >40、班额 <3 或 >70 为异常。环比变化 >50% 为异常，只比较两期都已填报、状态为正常/暂停招生、数值都非空的学校（未接入的学校带宽留空）。
 - 合并、撤销及未填报的学校只查标识码和重名。
 - 需持续存在的问题两期都埋（2026Q2 单独导入时也会报出，见下）；“本期”“骤增”“骤减”等只在 2026Q3。
+- 同类学校比较（`peer_outlier`，修正 z 分数 >3.5 且偏离中位数 3 倍以上）不单独埋点：它只应报在下表已有埋点的学校上（如学生数多打一个0的学校），正常学校不应报出。
 
 ## 埋点问题（2026Q3 应报出的全部问题）
 

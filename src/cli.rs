@@ -28,6 +28,9 @@ pub struct Cli {
 pub enum Command {
     Import(ImportArgs),
     List(ListArgs),
+    Check(CheckArgs),
+    Stats(StatsArgs),
+    Dispatch(DispatchArgs),
     #[command(subcommand)]
     Config(ConfigCommand),
     Demo,
@@ -53,6 +56,42 @@ pub struct ListArgs {
     pub period: Option<Period>,
     #[arg(long, value_name = "STATE")]
     pub state: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub period: Option<Period>,
+    #[arg(long, value_enum, value_name = "GROUP")]
+    pub by: Option<StatsGroup>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How `stats --by` groups the schools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatsGroup {
+    County,
+    #[value(name = "school_type")]
+    SchoolType,
+}
+
+#[derive(Debug, Args)]
+pub struct DispatchArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub period: Option<Period>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub period: Option<Period>,
+    #[arg(long)]
+    pub all: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -113,6 +152,24 @@ pub fn localized_command(lang: Lang) -> clap::Command {
         args(
             c.about(h.help_list.as_str()).help_template(h.help_template.as_str()),
             &[("period", &h.help_list_period), ("state", &h.help_list_state), ("json", &h.help_json)],
+        )
+    })
+    .mut_subcommand("stats", |c| {
+        args(
+            c.about(h.help_stats.as_str()).help_template(h.help_template.as_str()),
+            &[("period", &h.help_list_period), ("by", &h.help_stats_by), ("json", &h.help_json)],
+        )
+    })
+    .mut_subcommand("dispatch", |c| {
+        args(
+            c.about(h.help_dispatch.as_str()).help_template(h.help_template.as_str()),
+            &[("period", &h.help_list_period), ("json", &h.help_json)],
+        )
+    })
+    .mut_subcommand("check", |c| {
+        args(
+            c.about(h.help_check.as_str()).help_template(h.help_template.as_str()),
+            &[("period", &h.help_check_period), ("all", &h.help_check_all), ("json", &h.help_json)],
         )
     })
     .mut_subcommand("config", |c| {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::PeriodKind;
 use crate::i18n::{Lang, fill};
+use crate::rules::RuleSettings;
 
 /// The defaults, and the documentation of every key.
 pub const DEFAULT_TOML: &str = include_str!("../config.example.toml");
@@ -20,6 +21,7 @@ pub struct Config {
     pub auditor: Auditor,
     pub period: PeriodConfig,
     pub stats: Stats,
+    pub rules: RuleSettings,
     pub city: City,
 }
 
@@ -142,6 +144,15 @@ impl Config {
                 &m.config_bad_value,
                 &[("key", &"period.window"), ("value", &value), ("expected", &m.expected_window)],
             ));
+        }
+        if let Some((key, value, expected)) = self.rules.problem() {
+            let expected = match expected {
+                "school_type" => fill(&m.expected_one_of, &[("choices", &crate::domain::SchoolType::choices_zh())]),
+                "range" => m.expected_range.clone(),
+                "factor" => m.expected_factor.clone(),
+                _ => m.expected_positive.clone(),
+            };
+            return Err(fill(&m.config_bad_value, &[("key", &key), ("value", &value), ("expected", &expected)]));
         }
         for c in &self.city.counties {
             if !six_digits(&c.code) {
@@ -292,6 +303,28 @@ bandwidth_denominator = "connected"
         let c = Config::from_user_toml(city, "c.toml", Lang::Zh).unwrap();
         assert_eq!(c.level, Level::City);
         assert_eq!(c.city.counties[0].name, "镇赉县");
+    }
+
+    #[test]
+    fn rule_settings_merge_per_key_and_bad_ones_are_named() {
+        let c = Config::from_user_toml("[rules.students_per_teacher]\nmax = 25\n", "c.toml", Lang::En).unwrap();
+        assert_eq!(c.rules.students_per_teacher.max, 25.0);
+        assert!(c.rules.students_per_teacher.enabled, "the other keys keep their defaults");
+        let c =
+            Config::from_user_toml("[rules.bandwidth_below_tier.tiers]\n\"小学\" = 20\n", "c.toml", Lang::En).unwrap();
+        assert_eq!(c.rules.tier(crate::domain::SchoolType::Primary), Some(20.0));
+        assert_eq!(c.rules.tier(crate::domain::SchoolType::TeachingPoint), Some(4.0));
+        for (text, key) in [
+            ("[rules.students_per_class]\nmaxx = 3", "rules.students_per_class.maxx"),
+            ("[rules.nonsense]\nenabled = false", "rules.nonsense"),
+            ("[rules.duplicate_name]\nseverity = \"fatal\"", "rules.duplicate_name.severity"),
+            ("[rules.students_per_class]\nmin = 80", "rules.students_per_class"),
+            ("[rules.classes_change]\nmax_change_percent = 0", "rules.classes_change.max_change_percent"),
+            ("[rules.bandwidth_below_tier.tiers]\n\"大学\" = 100", "大学"),
+        ] {
+            let e = Config::from_user_toml(text, "c.toml", Lang::En).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
     }
 
     #[test]

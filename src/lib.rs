@@ -11,5 +11,6 @@ pub mod domain;
 pub mod i18n;
 pub mod import;
 pub mod logging;
+pub mod rules;
 pub mod store;
 pub mod ui;

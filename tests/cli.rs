@@ -207,3 +207,96 @@ fn demo_shows_the_sample_county() {
     let text = stdout(&out);
     assert!(text.contains("中原区") && text.contains("2026Q3 期"), "{text}");
 }
+
+// statistics and dispatch lists (stats, dispatch)
+
+const STATS_KEYS: [&str; 11] = [
+    "schools",
+    "filled",
+    "unfilled",
+    "connected",
+    "unconnected",
+    "bandwidth_100m",
+    "zero_multimedia",
+    "fill_rate",
+    "connected_rate",
+    "bandwidth_100m_rate",
+    "multimedia_rate",
+];
+
+/// A home holding the sample county's 2026Q3.
+fn sample_home() -> Home {
+    let home = Home::new();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample/2026Q3_中原区.xlsx");
+    let out = home.run(&["import", sample.to_str().unwrap(), "--period", "2026Q3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    home
+}
+
+fn keys(v: &serde_json::Value) -> Vec<&str> {
+    v.as_object().unwrap_or_else(|| panic!("not an object: {v}")).keys().map(String::as_str).collect()
+}
+
+#[test]
+fn stats_json_has_exactly_the_documented_keys_and_rates_as_numbers() {
+    let home = sample_home();
+    let v = json(&home.run(&["stats", "--json"]));
+    assert_eq!(keys(&v), STATS_KEYS);
+    assert_eq!((v["schools"].as_u64(), v["filled"].as_u64(), v["unfilled"].as_u64()), (Some(195), Some(187), Some(8)));
+    assert_eq!(v["fill_rate"], serde_json::json!(95.9));
+    assert_eq!(v["connected_rate"], serde_json::json!(92.82));
+    assert_eq!(v["bandwidth_100m_rate"], serde_json::json!(77.95));
+
+    std::fs::write(home.path().join("config.toml"), "[stats]\nbandwidth_denominator = \"connected\"\n").unwrap();
+    let v = json(&home.run(&["stats", "--period", "2026Q3", "--json"]));
+    assert_eq!(v["bandwidth_100m_rate"], serde_json::json!(83.98));
+}
+
+#[test]
+fn stats_by_county_or_type_json_is_an_array_with_the_group_first() {
+    let home = sample_home();
+    let v = json(&home.run(&["stats", "--by", "county", "--json"]));
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{v}");
+    assert_eq!(keys(&rows[0])[..2], ["county_code", "county"]);
+    assert_eq!(keys(&rows[0])[2..], STATS_KEYS);
+    assert_eq!((rows[0]["county_code"].as_str(), rows[0]["county"].as_str()), (Some("410102"), Some("中原区")));
+    assert_eq!(rows[0]["schools"], 195);
+
+    let v = json(&home.run(&["stats", "--by", "school_type", "--json"]));
+    let rows = v.as_array().unwrap();
+    assert!(rows.len() > 1, "{v}");
+    assert!(rows.iter().all(|r| keys(r)[0] == "school_type" && keys(r)[1..] == STATS_KEYS), "{v}");
+    let sum: u64 = rows.iter().map(|r| r["schools"].as_u64().unwrap()).sum();
+    assert_eq!(sum, 195);
+    assert_eq!(home.run(&["stats", "--by", "city"]).status.code(), Some(2));
+}
+
+#[test]
+fn dispatch_json_has_the_three_lists_of_schools() {
+    let home = sample_home();
+    let v = json(&home.run(&["dispatch", "--period", "2026Q3", "--json"]));
+    assert_eq!(keys(&v), ["not_connected", "under_100m", "no_multimedia"]);
+    let sizes: Vec<usize> = keys(&v).iter().map(|k| v[k].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [6, 29, 8]);
+    let first = &v["not_connected"][0];
+    assert_eq!(keys(first), ["school_code", "name", "city", "county", "school_type"]);
+    assert_eq!(first["school_code"], "2141010304");
+    assert_eq!(first["school_type"], "教学点");
+}
+
+#[test]
+fn stats_and_dispatch_tables_in_chinese_and_in_english() {
+    let home = sample_home();
+    let zh = stdout(&home.run(&["stats"]));
+    assert!(zh.contains("互联网接入率") && zh.contains("92.82%") && zh.contains("\"all\""), "{zh}");
+    let en = stdout(&home.run(&["stats", "--by", "school_type", "--lang", "en"]));
+    assert!(en.contains("Conn. rate") && en.contains("teaching point") && en.contains("Total"), "{en}");
+
+    std::fs::write(home.path().join("config.toml"), "[auditor]\nname = \"张敏\"\nphone = \"0371-6881\"\n").unwrap();
+    let zh = stdout(&home.run(&["dispatch"]));
+    assert!(zh.contains("填表人：张敏") && zh.contains("联系电话：0371-6881"), "{zh}");
+    assert!(zh.contains("填表日期：2026-10-02") && zh.contains("带宽不足 100M 学校"), "{zh}");
+    let en = stdout(&home.run(&["dispatch", "--lang", "en"]));
+    assert!(en.contains("Prepared by: 张敏") && en.contains("Under 100M"), "{en}");
+}

@@ -42,6 +42,8 @@ pub fn run(ctx: &Context) -> Outcome {
             at: crate::clock::now().to_rfc3339(),
         };
         import_files(&mut store, &req, &mut |_| {}).map_err(|e| failed(&e.user_message(lang)))?;
+        let period = req.period;
+        super::check::run_checks(ctx, &mut store, period).map_err(|e| failed(&e.user_message(lang)))?;
     }
     drop(store);
     println!("{}", m.demo_intro);

@@ -47,10 +47,19 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Outcome {
 
     match result {
         Ok(summary) => {
+            let checked = check_after_import(ctx, &mut store, args.period)?;
             if args.json {
                 print_json(&summary);
             } else {
                 print!("{}", human_summary(ctx, &summary));
+                let (findings, flagged) = (checked.findings, checked.changes.flagged);
+                println!(
+                    "{}",
+                    fill(
+                        &m.import_checked,
+                        &[("findings", &findings), ("flagged", &flagged), ("period", &args.period)]
+                    )
+                );
             }
             Ok(())
         }
@@ -82,6 +91,26 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Outcome {
         }
         Err(e) => Err(Failure::refused(e.user_message(lang))),
     }
+}
+
+/// Rules run on every import: over the imported period, and over the next period of the same
+/// kind if the store has one (its comparison base has just changed).
+fn check_after_import(
+    ctx: &Context,
+    store: &mut crate::store::Store,
+    period: crate::domain::Period,
+) -> Result<crate::rules::CheckOutcome, Failure> {
+    let refused = |e: crate::store::StoreError| Failure::refused(e.user_message(ctx.lang));
+    let outcome = super::check::run_checks(ctx, store, period).map_err(refused)?;
+    for later in store.periods().map_err(refused)? {
+        if store.previous_period(later).map_err(refused)? == Some(period) {
+            match super::check::run_checks(ctx, store, later) {
+                Ok(_) | Err(crate::store::StoreError::PeriodReported { .. }) => {}
+                Err(e) => return Err(refused(e)),
+            }
+        }
+    }
+    Ok(outcome)
 }
 
 fn human_summary(ctx: &Context, s: &ImportSummary) -> String {

@@ -9,10 +9,13 @@ use crate::domain::Period;
 use crate::i18n::{Lang, fill};
 use crate::store::Store;
 
+mod check;
 mod config_cmd;
 mod demo;
+mod dispatch;
 mod import;
 mod list;
+mod stats;
 
 /// Everything a command needs: language, settings and where things live.
 pub struct Context {
@@ -81,6 +84,9 @@ pub fn run(ctx: &Context, command: Option<Command>) -> Outcome {
     match command {
         Some(Command::Import(args)) => import::run(ctx, args),
         Some(Command::List(args)) => list::run(ctx, args),
+        Some(Command::Check(args)) => check::run(ctx, args),
+        Some(Command::Stats(args)) => stats::run(ctx, args),
+        Some(Command::Dispatch(args)) => dispatch::run(ctx, args),
         Some(Command::Config(c)) => config_cmd::run(ctx, c),
         Some(Command::Demo) => demo::run(ctx),
         None => list::overview(ctx),

@@ -1,9 +1,12 @@
-//! Pure types of the audit: periods, schools' sheets, review states. No IO here.
+//! Pure types of the audit: periods, schools' sheets, review states, statistics and dispatch
+//! lists. No IO here.
 
+pub mod dispatch;
 mod labels;
 pub mod period;
 pub mod review;
 pub mod school;
+pub mod stats;
 
 pub use period::{Period, PeriodKind};
 pub use review::ReviewState;

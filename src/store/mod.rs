@@ -9,10 +9,12 @@ use rusqlite_migration::{M, Migrations};
 use crate::i18n::{Lang, fill};
 
 mod decisions;
+mod findings;
 mod import;
 mod queries;
 
 pub use decisions::Decision;
+pub use findings::{CheckBatch, CheckCounts, NewFinding, StoredFinding};
 pub use import::{ImportBatch, ImportCounts, RowOutcome};
 pub use queries::{ListedSubmission, LogEntry};
 

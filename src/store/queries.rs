@@ -1,6 +1,6 @@
 //! Read-only queries.
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{Store, StoreError};
@@ -51,7 +51,8 @@ impl Store {
     pub fn list(&self, period: Period, state: Option<ReviewState>) -> Result<Vec<ListedSubmission>, StoreError> {
         let sql = format!(
             "SELECT s.school_code, r.name, r.school_type, r.county, s.state,
-                    (SELECT count(*) FROM findings f WHERE f.submission_id = s.id AND f.resolution = 'open')
+                    (SELECT count(*) FROM findings f
+                     WHERE f.period = s.period AND f.school_code = s.school_code AND f.resolution = 'open')
              {CURRENT} AND (?2 IS NULL OR s.state = ?2)
              ORDER BY s.school_code"
         );
@@ -71,10 +72,13 @@ impl Store {
 
     /// The current revision of every school in the period, by school code.
     pub fn current_data(&self, period: Period) -> Result<Vec<SubmissionData>, StoreError> {
-        let sql = format!("SELECT s.school_code, r.* {CURRENT} ORDER BY s.school_code");
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([period.to_string()], submission_data)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        current_data(&self.conn, period)
+    }
+
+    /// The latest period of the same kind before `period` that the store holds: what the
+    /// change checks compare with.
+    pub fn previous_period(&self, period: Period) -> Result<Option<Period>, StoreError> {
+        previous_period(&self.conn, period)
     }
 
     /// How many revisions a school has in a period (0 when it has none).
@@ -137,6 +141,24 @@ pub struct LogEntry {
     pub old_state: Option<String>,
     pub new_state: Option<String>,
     pub note: Option<String>,
+}
+
+/// [`Store::current_data`], also for use inside a transaction.
+pub(super) fn current_data(conn: &Connection, period: Period) -> Result<Vec<SubmissionData>, StoreError> {
+    let sql = format!("SELECT s.school_code, r.* {CURRENT} ORDER BY s.school_code");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([period.to_string()], submission_data)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// [`Store::previous_period`], also for use inside a transaction.
+pub(super) fn previous_period(conn: &Connection, period: Period) -> Result<Option<Period>, StoreError> {
+    let mut stmt = conn.prepare("SELECT id FROM periods WHERE kind = ?1")?;
+    let ids = stmt.query_map([period.kind().key()], |r| r.get::<_, String>(0))?;
+    let mut earlier: Vec<Period> =
+        ids.filter_map(|id| id.ok()?.parse().ok()).filter(|p: &Period| *p < period).collect();
+    earlier.sort();
+    Ok(earlier.pop())
 }
 
 fn submission_data(r: &Row<'_>) -> rusqlite::Result<SubmissionData> {

@@ -80,18 +80,22 @@ FROM (
 )
 WHERE newest_first = 1;
 
+-- What the checks (and the auditor) found about a school in a period. Keyed by school code, not
+-- by submission: a school missing from this period has findings too. At most one live (open or
+-- overridden) finding per school and rule; a resolved one stays as history.
 CREATE TABLE findings (
     id            INTEGER PRIMARY KEY,
-    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    period        TEXT NOT NULL REFERENCES periods(id),
+    school_code   TEXT NOT NULL,
     rule          TEXT NOT NULL,
     severity      TEXT NOT NULL CHECK (severity IN ('error', 'warning')),
     detail        TEXT NOT NULL DEFAULT '{}',     -- JSON: the values the message shows
     resolution    TEXT NOT NULL DEFAULT 'open' CHECK (resolution IN ('open', 'resolved', 'overridden')),
-    note          TEXT,
+    note          TEXT,                           -- the auditor's override note
     created_at    TEXT NOT NULL,
     resolved_at   TEXT
 ) STRICT;
-CREATE INDEX findings_by_submission ON findings (submission_id, resolution);
+CREATE UNIQUE INDEX findings_live ON findings (period, school_code, rule) WHERE resolution <> 'resolved';
 
 -- Append-only: who did what to which school, when. Triggers refuse any change.
 CREATE TABLE review_log (

@@ -1,0 +1,194 @@
+//! Findings in the store: a check run reconciles what the rules found now with what the store
+//! holds (new ones open, gone ones resolved, overrides kept while the data stays the same),
+//! and moves schools between 待审核 and 有疑问, each move with its log row, in one transaction.
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::Serialize;
+
+use super::{Store, StoreError, queries};
+use crate::domain::{Period, ReviewState, SubmissionData};
+
+/// A finding as a check run hands it to the store.
+#[derive(Debug, Clone)]
+pub struct NewFinding<'a> {
+    pub school_code: &'a str,
+    pub rule: &'static str,
+    pub severity: &'static str,
+    /// JSON object: the values the message shows.
+    pub detail: String,
+}
+
+/// A finding as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredFinding {
+    pub id: i64,
+    pub school_code: String,
+    /// The school's name in this period, or in the previous one for a school that is missing.
+    pub school_name: Option<String>,
+    pub rule: String,
+    pub severity: String,
+    pub detail: String,
+    pub resolution: String,
+    pub note: Option<String>,
+}
+
+/// What one check run changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CheckCounts {
+    pub opened: u64,
+    pub updated: u64,
+    pub resolved: u64,
+    /// Schools moved from 待审核 to 有疑问.
+    pub flagged: u64,
+    /// Schools moved back from 有疑问 to 待审核: nothing open any more.
+    pub cleared: u64,
+}
+
+/// A check run in progress, inside one write transaction.
+pub struct CheckBatch<'a> {
+    tx: Transaction<'a>,
+    period: Period,
+    at: String,
+    actor: String,
+}
+
+impl Store {
+    /// Starts a check run of `period`. A reported period is locked and refused.
+    pub fn begin_check(&mut self, period: Period, at: &str, actor: &str) -> Result<CheckBatch<'_>, StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let status: Option<String> =
+            tx.query_row("SELECT status FROM periods WHERE id = ?1", [period.to_string()], |r| r.get(0)).optional()?;
+        if status.as_deref() == Some("reported") {
+            return Err(StoreError::PeriodReported { period: period.to_string() });
+        }
+        Ok(CheckBatch { tx, period, at: at.to_string(), actor: actor.to_string() })
+    }
+
+    /// The period's findings, by school code then rule; resolved ones only when asked for.
+    pub fn findings(&self, period: Period, with_resolved: bool) -> Result<Vec<StoredFinding>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT f.id, f.school_code, coalesce(r.name, json_extract(f.detail, '$.name')),
+                    f.rule, f.severity, f.detail, f.resolution, f.note
+             FROM findings f
+             LEFT JOIN submissions s ON s.period = f.period AND s.school_code = f.school_code
+             LEFT JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
+             WHERE f.period = ?1 AND (?2 OR f.resolution <> 'resolved')
+             ORDER BY f.school_code, f.rule, f.id",
+        )?;
+        let rows = stmt.query_map(params![period.to_string(), with_resolved], |r| {
+            Ok(StoredFinding {
+                id: r.get(0)?,
+                school_code: r.get(1)?,
+                school_name: r.get(2)?,
+                rule: r.get(3)?,
+                severity: r.get(4)?,
+                detail: r.get(5)?,
+                resolution: r.get(6)?,
+                note: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl CheckBatch<'_> {
+    /// The period's sheets as the transaction sees them.
+    pub fn sheets(&self) -> Result<Vec<SubmissionData>, StoreError> {
+        queries::current_data(&self.tx, self.period)
+    }
+
+    /// The previous period of the same kind and its sheets, when the store has one.
+    pub fn previous(&self) -> Result<Option<(Period, Vec<SubmissionData>)>, StoreError> {
+        let Some(previous) = queries::previous_period(&self.tx, self.period)? else { return Ok(None) };
+        Ok(Some((previous, queries::current_data(&self.tx, previous)?)))
+    }
+
+    /// Makes the stored findings of `rules` what `found` says, moves schools between 待审核
+    /// and 有疑问 accordingly, and commits. Findings of other rules (the auditor's own flags)
+    /// are left alone but still count as open.
+    pub fn apply(self, found: &[NewFinding<'_>], rules: &[&str]) -> Result<CheckCounts, StoreError> {
+        let period = self.period.to_string();
+        let mut counts = CheckCounts::default();
+        // (school, rule) → (id, severity, detail) of the live findings of these rules.
+        let mut live: HashMap<(String, String), (i64, String, String)> = HashMap::new();
+        {
+            let mut stmt = self.tx.prepare(
+                "SELECT id, school_code, rule, severity, detail FROM findings
+                 WHERE period = ?1 AND resolution <> 'resolved'",
+            )?;
+            let mut rows = stmt.query([&period])?;
+            while let Some(r) = rows.next()? {
+                let rule: String = r.get(2)?;
+                if rules.contains(&rule.as_str()) {
+                    live.insert((r.get(1)?, rule), (r.get(0)?, r.get(3)?, r.get(4)?));
+                }
+            }
+        }
+        for f in found {
+            match live.remove(&(f.school_code.to_string(), f.rule.to_string())) {
+                Some((_, severity, detail)) if severity == f.severity && detail == f.detail => {}
+                Some((id, ..)) => {
+                    // The values changed: an override was about the old ones, so it opens again.
+                    self.tx.execute(
+                        "UPDATE findings SET severity = ?2, detail = ?3, resolution = 'open' WHERE id = ?1",
+                        params![id, f.severity, f.detail],
+                    )?;
+                    counts.updated += 1;
+                }
+                None => {
+                    self.tx.execute(
+                        "INSERT INTO findings (period, school_code, rule, severity, detail, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![period, f.school_code, f.rule, f.severity, f.detail, self.at],
+                    )?;
+                    counts.opened += 1;
+                }
+            }
+        }
+        for (id, ..) in live.into_values() {
+            self.tx.execute(
+                "UPDATE findings SET resolution = 'resolved', resolved_at = ?2 WHERE id = ?1",
+                params![id, self.at],
+            )?;
+            counts.resolved += 1;
+        }
+        self.move_states(&period, &mut counts)?;
+        self.tx.commit()?;
+        Ok(counts)
+    }
+
+    /// 待审核 with an open finding → 有疑问; 有疑问 with none left → 待审核. Decisions the auditor
+    /// took (approved, returned) are not undone by a check.
+    fn move_states(&self, period: &str, counts: &mut CheckCounts) -> Result<(), StoreError> {
+        let moves: Vec<(String, String)> = {
+            let mut stmt = self.tx.prepare(
+                "SELECT s.school_code, s.state FROM submissions s
+                 WHERE s.period = ?1 AND s.state IN ('submitted', 'flagged')
+                   AND (s.state = 'submitted') = EXISTS (
+                       SELECT 1 FROM findings f
+                       WHERE f.period = s.period AND f.school_code = s.school_code AND f.resolution = 'open')",
+            )?;
+            stmt.query_map([period], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
+        };
+        for (code, old) in moves {
+            let (new, counter) = if old == ReviewState::Submitted.key() {
+                (ReviewState::Flagged, &mut counts.flagged)
+            } else {
+                (ReviewState::Submitted, &mut counts.cleared)
+            };
+            self.tx.execute(
+                "UPDATE submissions SET state = ?3, updated_at = ?4 WHERE period = ?1 AND school_code = ?2",
+                params![period, code, new.key(), self.at],
+            )?;
+            self.tx.execute(
+                "INSERT INTO review_log (at, actor, period, school_code, action, old_state, new_state, note)
+                 VALUES (?1, ?2, ?3, ?4, 'check', ?5, ?6, NULL)",
+                params![self.at, self.actor, period, code, old, new.key()],
+            )?;
+            *counter += 1;
+        }
+        Ok(())
+    }
+}
