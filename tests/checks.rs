@@ -203,3 +203,40 @@ fn check_json_lists_findings_with_the_documented_keys() {
     assert!(text.contains("171.4 students per teacher (4800 students, 28 teachers)"), "{text}");
     assert!(text.contains("Compared with the previous period 2026Q2."), "{text}");
 }
+
+#[test]
+fn an_override_holds_while_the_values_stay_and_reopens_when_they_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/utf8.csv")).unwrap();
+    let write = |name: &str, multimedia: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text.replacen(",20,18,50,60,", &format!(",20,{multimedia},50,60,"), 1)).unwrap();
+        p
+    };
+    let mut store = Store::open(&path).unwrap();
+    import(&mut store, write("a.csv", "25"), "2026Q3");
+    check(&mut store, "2026Q3");
+    drop(store);
+    // The auditor's override (issue 4 writes it through the review screen).
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let n = c
+        .execute(
+            "UPDATE findings SET resolution = 'overridden', note = '含功能室' \
+             WHERE school_code = '2141010202' AND rule = 'multimedia_exceeds_classrooms'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    drop(c);
+    let mut store = Store::open(&path).unwrap();
+    let resolution = |store: &Store| {
+        let all = store.findings("2026Q3".parse().unwrap(), false).unwrap();
+        all.into_iter().find(|f| f.rule == "multimedia_exceeds_classrooms").map(|f| f.resolution)
+    };
+    check(&mut store, "2026Q3");
+    assert_eq!(resolution(&store).as_deref(), Some("overridden"), "same values: the override stands");
+    import(&mut store, write("b.csv", "27"), "2026Q3");
+    check(&mut store, "2026Q3");
+    assert_eq!(resolution(&store).as_deref(), Some("open"), "new values: the override was about the old ones");
+}
