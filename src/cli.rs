@@ -29,6 +29,9 @@ pub enum Command {
     Import(ImportArgs),
     List(ListArgs),
     Check(CheckArgs),
+    Approve(ApproveArgs),
+    Return(ReturnArgs),
+    Flag(FlagArgs),
     Stats(StatsArgs),
     Dispatch(DispatchArgs),
     #[command(subcommand)]
@@ -92,6 +95,45 @@ pub struct CheckArgs {
     pub period: Option<Period>,
     #[arg(long)]
     pub all: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["schools", "all_clean"])))]
+pub struct ApproveArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub period: Option<Period>,
+    #[arg(long = "school", value_name = "CODE", num_args = 1..)]
+    pub schools: Vec<String>,
+    #[arg(long)]
+    pub all_clean: bool,
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReturnArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub period: Option<Period>,
+    #[arg(long = "school", value_name = "CODE", num_args = 1.., required = true)]
+    pub schools: Vec<String>,
+    #[arg(long, value_name = "TEXT", required = true)]
+    pub reason: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FlagArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub period: Option<Period>,
+    #[arg(long = "school", value_name = "CODE", required = true)]
+    pub school: String,
+    #[arg(long, value_name = "TEXT", required = true)]
+    pub note: String,
     #[arg(long)]
     pub json: bool,
 }
@@ -170,6 +212,40 @@ pub fn localized_command(lang: Lang) -> clap::Command {
         args(
             c.about(h.help_check.as_str()).help_template(h.help_template.as_str()),
             &[("period", &h.help_check_period), ("all", &h.help_check_all), ("json", &h.help_json)],
+        )
+    })
+    .mut_subcommand("approve", |c| {
+        args(
+            c.about(h.help_approve.as_str()).help_template(h.help_template.as_str()),
+            &[
+                ("period", &h.help_check_period),
+                ("schools", &h.help_decide_school),
+                ("all_clean", &h.help_approve_all_clean),
+                ("note", &h.help_approve_note),
+                ("json", &h.help_json),
+            ],
+        )
+    })
+    .mut_subcommand("return", |c| {
+        args(
+            c.about(h.help_return.as_str()).help_template(h.help_template.as_str()),
+            &[
+                ("period", &h.help_check_period),
+                ("schools", &h.help_decide_school),
+                ("reason", &h.help_return_reason),
+                ("json", &h.help_json),
+            ],
+        )
+    })
+    .mut_subcommand("flag", |c| {
+        args(
+            c.about(h.help_flag.as_str()).help_template(h.help_template.as_str()),
+            &[
+                ("period", &h.help_check_period),
+                ("school", &h.help_decide_school),
+                ("note", &h.help_flag_note),
+                ("json", &h.help_json),
+            ],
         )
     })
     .mut_subcommand("config", |c| {

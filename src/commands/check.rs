@@ -68,6 +68,15 @@ pub fn message(f: &StoredFinding, lang: Lang) -> String {
     }
 }
 
+/// A stored finding's rule as the auditor reads it.
+pub fn rule_title(rule: &str, lang: Lang) -> String {
+    match RuleId::from_key(rule) {
+        Some(rule) => rule.title(lang),
+        None if rule == crate::store::AUDITOR_FLAG => lang.msg().rule_auditor_flag.clone(),
+        None => rule.to_string(),
+    }
+}
+
 fn by_school(findings: &[StoredFinding], lang: Lang) -> String {
     let m = lang.msg();
     let mut out = String::new();
@@ -80,7 +89,7 @@ fn by_school(findings: &[StoredFinding], lang: Lang) -> String {
             out.push('\n');
         }
         let severity = Severity::from_key(&f.severity).map_or(f.severity.as_str(), |s| s.label(lang));
-        let rule = RuleId::from_key(&f.rule).map_or_else(|| f.rule.clone(), |r| r.title(lang));
+        let rule = rule_title(&f.rule, lang);
         let args: [(&str, &dyn std::fmt::Display); 4] =
             [("severity", &severity), ("rule", &rule), ("message", &message(f, lang)), ("note", &note(f))];
         let template = match f.resolution.as_str() {

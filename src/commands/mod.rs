@@ -11,6 +11,7 @@ use crate::store::Store;
 
 mod check;
 mod config_cmd;
+mod decide;
 mod demo;
 mod dispatch;
 mod import;
@@ -85,6 +86,9 @@ pub fn run(ctx: &Context, command: Option<Command>) -> Outcome {
         Some(Command::Import(args)) => import::run(ctx, args),
         Some(Command::List(args)) => list::run(ctx, args),
         Some(Command::Check(args)) => check::run(ctx, args),
+        Some(Command::Approve(args)) => decide::approve(ctx, args),
+        Some(Command::Return(args)) => decide::return_schools(ctx, args),
+        Some(Command::Flag(args)) => decide::flag(ctx, args),
         Some(Command::Stats(args)) => stats::run(ctx, args),
         Some(Command::Dispatch(args)) => dispatch::run(ctx, args),
         Some(Command::Config(c)) => config_cmd::run(ctx, c),

@@ -9,5 +9,5 @@ pub mod school;
 pub mod stats;
 
 pub use period::{Period, PeriodKind};
-pub use review::ReviewState;
+pub use review::{DecisionKind, ReviewState};
 pub use school::{AccessType, SchoolStatus, SchoolType, SubmissionData, UrbanRural, WifiCoverage};

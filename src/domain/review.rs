@@ -39,6 +39,46 @@ impl ReviewState {
     }
 }
 
+/// What the auditor can do to a school, and from which states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionKind {
+    /// 审核通过: from 待审核 or 有疑问.
+    Approve,
+    /// 退回重报: from 待审核, 有疑问 or 审核通过; a reason is required.
+    Return,
+    /// 标记有疑问 with a note: from 待审核, 有疑问 or 审核通过.
+    Flag,
+}
+
+impl DecisionKind {
+    /// The review log's name for it.
+    pub fn key(self) -> &'static str {
+        match self {
+            DecisionKind::Approve => "approve",
+            DecisionKind::Return => "return",
+            DecisionKind::Flag => "flag",
+        }
+    }
+
+    pub fn target(self) -> ReviewState {
+        match self {
+            DecisionKind::Approve => ReviewState::Approved,
+            DecisionKind::Return => ReviewState::Returned,
+            DecisionKind::Flag => ReviewState::Flagged,
+        }
+    }
+
+    /// Whether a school in `state` can take this decision. Nothing can be decided about a school
+    /// that sent nothing, and a returned school waits for its new sheet.
+    pub fn allowed_from(self, state: ReviewState) -> bool {
+        use ReviewState::*;
+        match self {
+            DecisionKind::Approve => matches!(state, Submitted | Flagged),
+            DecisionKind::Return | DecisionKind::Flag => matches!(state, Submitted | Flagged | Approved),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +90,18 @@ mod tests {
         assert_eq!(ReviewState::Unfilled.after_new_revision(true), ReviewState::Submitted);
         assert_eq!(ReviewState::Flagged.after_new_revision(true), ReviewState::Flagged);
         assert_eq!(ReviewState::Approved.after_new_revision(false), ReviewState::Unfilled);
+    }
+
+    #[test]
+    fn decisions_need_a_sheet_and_a_returned_school_waits_for_its_new_one() {
+        use DecisionKind::*;
+        for kind in [Approve, Return, Flag] {
+            assert!(!kind.allowed_from(ReviewState::Unfilled), "{kind:?}");
+            assert!(!kind.allowed_from(ReviewState::Returned), "{kind:?}");
+            assert!(kind.allowed_from(ReviewState::Flagged), "{kind:?}");
+        }
+        assert!(!Approve.allowed_from(ReviewState::Approved));
+        assert!(Return.allowed_from(ReviewState::Approved), "an approval can still be taken back");
     }
 
     #[test]

@@ -19,9 +19,28 @@ pub struct Decision<'a> {
     pub at: &'a str,
 }
 
+/// The rule id of a finding the auditor raised by hand (`shenhe flag`, `f` on the screen).
+pub const AUDITOR_FLAG: &str = "auditor_flag";
+
 impl Store {
     /// Applies a decision and logs it, both or neither. Returns the state before.
     pub fn decide(&mut self, d: &Decision<'_>) -> Result<ReviewState, StoreError> {
+        self.decide_and(d, Extra::Nothing)
+    }
+
+    /// Approves over the school's open findings: each is marked overridden with the decision's
+    /// note, in the same transaction as the approval and its log row.
+    pub fn approve_overriding(&mut self, d: &Decision<'_>) -> Result<ReviewState, StoreError> {
+        self.decide_and(d, Extra::OverrideOpenFindings)
+    }
+
+    /// Flags a school by hand: an open finding carrying the auditor's note (added to an earlier
+    /// flag's note if there is one), the move to 有疑问, and its log row, together.
+    pub fn flag(&mut self, d: &Decision<'_>) -> Result<ReviewState, StoreError> {
+        self.decide_and(d, Extra::AuditorFinding)
+    }
+
+    fn decide_and(&mut self, d: &Decision<'_>, extra: Extra) -> Result<ReviewState, StoreError> {
         let period = d.period.to_string();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let status: Option<String> =
@@ -40,6 +59,30 @@ impl Store {
                 period: period.clone(),
                 school_code: d.school_code.to_string(),
             })?;
+        match extra {
+            Extra::Nothing => {}
+            Extra::OverrideOpenFindings => {
+                tx.execute(
+                    "UPDATE findings SET resolution = 'overridden', note = ?3
+                     WHERE period = ?1 AND school_code = ?2 AND resolution = 'open'",
+                    params![period, d.school_code, d.note],
+                )?;
+            }
+            Extra::AuditorFinding => {
+                let appended = tx.execute(
+                    "UPDATE findings SET note = note || '；' || ?4
+                     WHERE period = ?1 AND school_code = ?2 AND rule = ?3 AND resolution = 'open'",
+                    params![period, d.school_code, AUDITOR_FLAG, d.note],
+                )?;
+                if appended == 0 {
+                    tx.execute(
+                        "INSERT INTO findings (period, school_code, rule, severity, note, created_at)
+                         VALUES (?1, ?2, ?3, 'warning', ?4, ?5)",
+                        params![period, d.school_code, AUDITOR_FLAG, d.note, d.at],
+                    )?;
+                }
+            }
+        }
         tx.execute(
             "UPDATE submissions SET state = ?3, updated_at = ?4 WHERE period = ?1 AND school_code = ?2",
             params![period, d.school_code, d.new_state.key(), d.at],
@@ -52,4 +95,11 @@ impl Store {
         tx.commit()?;
         Ok(ReviewState::from_key(&old).unwrap_or(ReviewState::Submitted))
     }
+}
+
+/// What a decision writes besides the state and the log row.
+enum Extra {
+    Nothing,
+    OverrideOpenFindings,
+    AuditorFinding,
 }

@@ -13,7 +13,7 @@ mod findings;
 mod import;
 mod queries;
 
-pub use decisions::Decision;
+pub use decisions::{AUDITOR_FLAG, Decision};
 pub use findings::{CheckBatch, CheckCounts, NewFinding, StoredFinding};
 pub use import::{ImportBatch, ImportCounts, RowOutcome};
 pub use queries::{ListedSubmission, LogEntry};
