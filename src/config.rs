@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::app::{KeyBindings, Keymap};
 use crate::domain::PeriodKind;
 use crate::i18n::{Lang, fill};
 use crate::rules::RuleSettings;
@@ -22,6 +23,7 @@ pub struct Config {
     pub period: PeriodConfig,
     pub stats: Stats,
     pub rules: RuleSettings,
+    pub keys: KeyBindings,
     pub city: City,
 }
 
@@ -153,6 +155,9 @@ impl Config {
                 _ => m.expected_positive.clone(),
             };
             return Err(fill(&m.config_bad_value, &[("key", &key), ("value", &value), ("expected", &expected)]));
+        }
+        if let Err(e) = Keymap::new(&self.keys) {
+            return Err(e.user_message(lang));
         }
         for c in &self.city.counties {
             if !six_digits(&c.code) {

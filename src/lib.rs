@@ -3,6 +3,7 @@
 //! Data flows one way: file → [`import`] → [`store`] → review → bundle → verify/merge.
 //! See ARCHITECTURE.md for the module map and the rules between modules.
 
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod commands;
