@@ -76,6 +76,8 @@ struct Session<'c> {
     store: Store,
     period: Period,
     schools: Vec<ListedSubmission>,
+    /// The period's live findings, read once: each school is decided once per run.
+    findings: Vec<StoredFinding>,
     results: Vec<Decided>,
     lines: Vec<String>,
 }
@@ -84,8 +86,10 @@ impl<'c> Session<'c> {
     fn open(ctx: &'c Context, period: Option<Period>) -> Result<Session<'c>, Failure> {
         let store = ctx.open_store()?;
         let period = ctx.period_or_latest(&store, period)?;
-        let schools = store.list(period, None).map_err(|e| Failure::refused(e.user_message(ctx.lang)))?;
-        Ok(Session { ctx, store, period, schools, results: Vec::new(), lines: Vec::new() })
+        let refused = |e: crate::store::StoreError| Failure::refused(e.user_message(ctx.lang));
+        let schools = store.list(period, None).map_err(refused)?;
+        let findings = store.findings(period, false).map_err(refused)?;
+        Ok(Session { ctx, store, period, schools, findings, results: Vec::new(), lines: Vec::new() })
     }
 
     fn decide(&mut self, code: &str, kind: DecisionKind, text: Option<&str>) {
@@ -107,11 +111,10 @@ impl<'c> Session<'c> {
             );
             return self.refuse(code, reason);
         }
-        let open = match self.open_findings(code) {
-            Ok(open) => open,
-            Err(reason) => return self.refuse(code, reason),
-        };
-        let errors: Vec<&StoredFinding> = open.iter().filter(|f| f.severity == Severity::Error.key()).collect();
+        let open: Vec<&StoredFinding> =
+            self.findings.iter().filter(|f| f.school_code == code && f.resolution == "open").collect();
+        let errors: Vec<&StoredFinding> =
+            open.iter().copied().filter(|f| f.severity == Severity::Error.key()).collect();
         if kind == DecisionKind::Approve && !errors.is_empty() && text.is_none() {
             let mut reason = fill(&m.decide_needs_note, &[("code", &code), ("name", &name), ("count", &errors.len())]);
             for f in errors {
@@ -156,11 +159,6 @@ impl<'c> Session<'c> {
             }
             Err(e) => self.refuse(code, e.user_message(lang)),
         }
-    }
-
-    fn open_findings(&self, code: &str) -> Result<Vec<StoredFinding>, String> {
-        let all = self.store.findings(self.period, false).map_err(|e| e.user_message(self.ctx.lang))?;
-        Ok(all.into_iter().filter(|f| f.school_code == code && f.resolution == "open").collect())
     }
 
     fn refuse(&mut self, code: &str, reason: String) {
