@@ -20,6 +20,9 @@ pub struct Cli {
     /// The language of messages.
     #[arg(long, global = true, value_enum)]
     pub lang: Option<Lang>,
+    /// The period the review screen opens on (without a command).
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub period: Option<Period>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -177,7 +180,10 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                 .action(clap::ArgAction::Version)
                 .help(h.help_version.as_str()),
         );
-    let cmd = args(cmd, &[("db", &h.help_db), ("config", &h.help_config), ("lang", &h.help_lang)]);
+    let cmd = args(
+        cmd,
+        &[("db", &h.help_db), ("config", &h.help_config), ("lang", &h.help_lang), ("period", &h.help_screen_period)],
+    );
     cmd.mut_subcommand("import", |c| {
         args(
             c.about(h.help_import.as_str()).help_template(h.help_template.as_str()),

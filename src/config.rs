@@ -23,6 +23,7 @@ pub struct Config {
     pub period: PeriodConfig,
     pub stats: Stats,
     pub rules: RuleSettings,
+    pub review: Review,
     pub keys: KeyBindings,
     pub city: City,
 }
@@ -54,6 +55,14 @@ pub struct Auditor {
 pub struct PeriodConfig {
     pub kind: PeriodKind,
     pub window: [u8; 2],
+}
+
+/// The review screen's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    /// Preset reasons offered when returning a school (退回重报).
+    pub return_reasons: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -39,7 +39,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), commands::Failure> {
     let config = Config::load(&paths.config, lang).map_err(|e| commands::Failure::usage(e.to_string()))?;
     let lang = cli.lang.unwrap_or(config.lang);
     shenhe::logging::init(&paths.log_dir);
-    commands::run(&Context { lang, config, paths }, cli.command)
+    commands::run(&Context { lang, config, paths }, cli.command, cli.period)
 }
 
 /// The language for help and early errors, before the config is read: `--lang`, else the

@@ -39,6 +39,8 @@ pub enum Action {
     Sort,
     /// Select or unselect the school for a bulk decision.
     Select,
+    /// Select every school the list shows (the filter), or clear the selection.
+    SelectAll,
     /// 审核通过.
     Approve,
     /// 退回重报, with a reason.
@@ -53,6 +55,34 @@ pub enum Action {
     Help,
     /// Leave shenhe.
     Quit,
+}
+
+impl Action {
+    /// Every action with its name in the config's `[keys]` table.
+    pub const ALL: [(&'static str, Action); 22] = [
+        ("move_down", Action::MoveDown),
+        ("move_up", Action::MoveUp),
+        ("page_down", Action::PageDown),
+        ("page_up", Action::PageUp),
+        ("first", Action::First),
+        ("last", Action::Last),
+        ("open", Action::Open),
+        ("switch_pane", Action::SwitchPane),
+        ("search", Action::Search),
+        ("next_match", Action::NextMatch),
+        ("previous_match", Action::PreviousMatch),
+        ("filter", Action::Filter),
+        ("sort", Action::Sort),
+        ("select", Action::Select),
+        ("select_all", Action::SelectAll),
+        ("approve", Action::Approve),
+        ("return", Action::Return),
+        ("flag", Action::Flag),
+        ("comment", Action::Comment),
+        ("undo", Action::Undo),
+        ("help", Action::Help),
+        ("quit", Action::Quit),
+    ];
 }
 
 /// A key press, as the keymap knows it.
@@ -152,6 +182,7 @@ pub struct KeyBindings {
     pub filter: Vec<String>,
     pub sort: Vec<String>,
     pub select: Vec<String>,
+    pub select_all: Vec<String>,
     pub approve: Vec<String>,
     #[serde(rename = "return")]
     pub return_: Vec<String>,
@@ -164,7 +195,7 @@ pub struct KeyBindings {
 
 impl KeyBindings {
     /// (config name, action, keys) of every action.
-    fn entries(&self) -> [(&'static str, Action, &[String]); 21] {
+    fn entries(&self) -> [(&'static str, Action, &[String]); 22] {
         [
             ("move_down", Action::MoveDown, &self.move_down),
             ("move_up", Action::MoveUp, &self.move_up),
@@ -180,6 +211,7 @@ impl KeyBindings {
             ("filter", Action::Filter, &self.filter),
             ("sort", Action::Sort, &self.sort),
             ("select", Action::Select, &self.select),
+            ("select_all", Action::SelectAll, &self.select_all),
             ("approve", Action::Approve, &self.approve),
             ("return", Action::Return, &self.return_),
             ("flag", Action::Flag, &self.flag),

@@ -6,7 +6,7 @@ use super::{Context, Failure, Outcome, print_json};
 use crate::cli::CheckArgs;
 use crate::domain::Period;
 use crate::i18n::{Lang, fill};
-use crate::rules::{CheckOutcome, RuleId, Severity, check_period, render};
+use crate::rules::{CheckOutcome, Severity, check_period};
 use crate::store::{Store, StoreError, StoredFinding};
 
 /// One line of `check --json`.
@@ -59,23 +59,7 @@ pub(super) fn run_checks(ctx: &Context, store: &mut Store, period: Period) -> Re
     Ok(outcome)
 }
 
-/// A stored finding's sentence; a finding of no built-in rule (the auditor's own) is its note.
-pub fn message(f: &StoredFinding, lang: Lang) -> String {
-    let detail: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&f.detail).unwrap_or_default();
-    match RuleId::from_key(&f.rule) {
-        Some(rule) => render(rule, &detail, lang),
-        None => f.note.clone().unwrap_or_default(),
-    }
-}
-
-/// A stored finding's rule as the auditor reads it.
-pub fn rule_title(rule: &str, lang: Lang) -> String {
-    match RuleId::from_key(rule) {
-        Some(rule) => rule.title(lang),
-        None if rule == crate::store::AUDITOR_FLAG => lang.msg().rule_auditor_flag.clone(),
-        None => rule.to_string(),
-    }
-}
+pub use crate::rules::{message, rule_title};
 
 fn by_school(findings: &[StoredFinding], lang: Lang) -> String {
     let m = lang.msg();

@@ -1,5 +1,6 @@
 //! `shenhe demo`: the sample county of `assets/sample/` in a throw-away database.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use super::{Context, Failure, Outcome};
@@ -46,8 +47,12 @@ pub fn run(ctx: &Context) -> Outcome {
         super::check::run_checks(ctx, &mut store, period).map_err(|e| failed(&e.user_message(lang)))?;
     }
     drop(store);
-    println!("{}", m.demo_intro);
     let mut demo_ctx = Context { lang, config: ctx.config.clone(), paths: ctx.paths.clone() };
     demo_ctx.paths.database = database;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return super::review::run(&demo_ctx, None);
+    }
+    // Without a terminal, the demo shows what the screen would open on.
+    println!("{}", m.demo_intro);
     super::list::run(&demo_ctx, ListArgs { period: None, state: None, json: false })
 }

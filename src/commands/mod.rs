@@ -16,6 +16,7 @@ mod demo;
 mod dispatch;
 mod import;
 mod list;
+mod review;
 mod stats;
 
 /// Everything a command needs: language, settings and where things live.
@@ -79,9 +80,8 @@ impl Context {
     }
 }
 
-/// Runs one command. With none, shenhe opens the review screen (issue 4); until then it says
-/// what the store holds and how to go on.
-pub fn run(ctx: &Context, command: Option<Command>) -> Outcome {
+/// Runs one command. With none, shenhe opens the review screen on `period` (else the latest).
+pub fn run(ctx: &Context, command: Option<Command>, period: Option<Period>) -> Outcome {
     match command {
         Some(Command::Import(args)) => import::run(ctx, args),
         Some(Command::List(args)) => list::run(ctx, args),
@@ -93,7 +93,7 @@ pub fn run(ctx: &Context, command: Option<Command>) -> Outcome {
         Some(Command::Dispatch(args)) => dispatch::run(ctx, args),
         Some(Command::Config(c)) => config_cmd::run(ctx, c),
         Some(Command::Demo) => demo::run(ctx),
-        None => list::overview(ctx),
+        None => review::run(ctx, period),
     }
 }
 

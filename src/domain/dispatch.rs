@@ -43,15 +43,16 @@ impl DispatchLists {
     /// could put it on a list, and a merged or revoked one is no longer followed up.
     pub fn of(data: &[SubmissionData]) -> DispatchLists {
         let mut lists = DispatchLists::default();
-        for s in data.iter().filter(|s| s.filled && s.status().is_active()) {
-            if s.connected == Some(false) {
-                lists.not_connected.push(entry(s));
-            }
-            if s.connected == Some(true) && !s.bandwidth_mbps.is_some_and(|b| b >= BANDWIDTH_100M) {
-                lists.under_100m.push(entry(s));
-            }
-            if s.multimedia_rooms == Some(0) {
-                lists.no_multimedia.push(entry(s));
+        for s in data {
+            let [not_connected, under_100m, no_multimedia] = lists_of(s);
+            for (on, list) in [
+                (not_connected, &mut lists.not_connected),
+                (under_100m, &mut lists.under_100m),
+                (no_multimedia, &mut lists.no_multimedia),
+            ] {
+                if on {
+                    list.push(entry(s));
+                }
             }
         }
         for list in [&mut lists.not_connected, &mut lists.under_100m, &mut lists.no_multimedia] {
@@ -59,6 +60,18 @@ impl DispatchLists {
         }
         lists
     }
+}
+
+/// Which of the three lists (未联网, 不足 100M, 无多媒体教室) one school is on.
+pub fn lists_of(s: &SubmissionData) -> [bool; 3] {
+    if !(s.filled && s.status().is_active()) {
+        return [false; 3];
+    }
+    [
+        s.connected == Some(false),
+        s.connected == Some(true) && !s.bandwidth_mbps.is_some_and(|b| b >= BANDWIDTH_100M),
+        s.multimedia_rooms == Some(0),
+    ]
 }
 
 fn entry(s: &SubmissionData) -> DispatchEntry {

@@ -2,12 +2,14 @@
 //! lists. No IO here.
 
 pub mod dispatch;
+pub mod fields;
 mod labels;
 pub mod period;
 pub mod review;
 pub mod school;
 pub mod stats;
 
-pub use period::{Period, PeriodKind};
+pub use fields::Field;
+pub use period::{Period, PeriodKind, ReportingWindow, WindowStatus};
 pub use review::{DecisionKind, ReviewState};
 pub use school::{AccessType, SchoolStatus, SchoolType, SubmissionData, UrbanRural, WifiCoverage};

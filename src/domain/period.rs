@@ -95,9 +95,69 @@ impl FromStr for Period {
     }
 }
 
+/// The days of the month after a period in which the county must report (config
+/// `[period] window`, PRODUCT.md §1: days 1–5 for a county).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportingWindow {
+    pub first: chrono::NaiveDate,
+    pub last: chrono::NaiveDate,
+}
+
+/// Where today stands against the reporting window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowStatus {
+    /// The window opens in this many days.
+    Before(i64),
+    /// Inside the window, with this many days left counting today (1 on the last day).
+    Open(i64),
+    /// The window closed this many days ago.
+    Closed(i64),
+}
+
+impl ReportingWindow {
+    /// The window `[from, to]` (days of the month) of the month after `period` ends.
+    pub fn of(period: Period, [from, to]: [u8; 2]) -> ReportingWindow {
+        let (year, month) = match period {
+            Period::Quarter { year, quarter } => (year, quarter * 3),
+            Period::Month { year, month } => (year, month),
+        };
+        let (year, month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+        let day = |d: u8| {
+            chrono::NaiveDate::from_ymd_opt(i32::from(year), u32::from(month), u32::from(d))
+                .expect("window days are 1..=28 (config check)")
+        };
+        ReportingWindow { first: day(from), last: day(to) }
+    }
+
+    pub fn status(&self, today: chrono::NaiveDate) -> WindowStatus {
+        if today < self.first {
+            WindowStatus::Before((self.first - today).num_days())
+        } else if today <= self.last {
+            WindowStatus::Open((self.last - today).num_days() + 1)
+        } else {
+            WindowStatus::Closed((today - self.last).num_days())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_is_in_the_month_after_the_period() {
+        let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let q3 = ReportingWindow::of("2026Q3".parse().unwrap(), [1, 5]);
+        assert_eq!((q3.first, q3.last), (date(2026, 10, 1), date(2026, 10, 5)));
+        let q4 = ReportingWindow::of("2026Q4".parse().unwrap(), [6, 10]);
+        assert_eq!((q4.first, q4.last), (date(2027, 1, 6), date(2027, 1, 10)));
+        let dec = ReportingWindow::of("2026-12".parse().unwrap(), [1, 5]);
+        assert_eq!(dec.first, date(2027, 1, 1));
+        assert_eq!(q3.status(date(2026, 9, 28)), WindowStatus::Before(3));
+        assert_eq!(q3.status(date(2026, 10, 1)), WindowStatus::Open(5));
+        assert_eq!(q3.status(date(2026, 10, 5)), WindowStatus::Open(1));
+        assert_eq!(q3.status(date(2026, 10, 7)), WindowStatus::Closed(2));
+    }
 
     #[test]
     fn quarters_and_months_round_trip() {

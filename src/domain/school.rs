@@ -58,6 +58,27 @@ labelled_enum! {
     }
 }
 
+impl SchoolType {
+    /// A short name for narrow tables: at most three Chinese characters or eight letters.
+    pub fn short_label(self, lang: crate::i18n::Lang) -> &'static str {
+        let (zh, en) = match self {
+            SchoolType::TeachingPoint => ("教学点", "Point"),
+            SchoolType::Primary => ("小学", "Primary"),
+            SchoolType::JuniorMiddle => ("初中", "Junior"),
+            SchoolType::NineYear => ("九年制", "9-year"),
+            SchoolType::SeniorHigh => ("高中", "Senior"),
+            SchoolType::Complete => ("完中", "Complete"),
+            SchoolType::TwelveYear => ("十二年", "12-year"),
+            SchoolType::Vocational => ("中职", "Vocation"),
+            SchoolType::Special => ("特教", "Special"),
+        };
+        match lang {
+            crate::i18n::Lang::Zh => zh,
+            crate::i18n::Lang::En => en,
+        }
+    }
+}
+
 impl SchoolStatus {
     /// Merged and revoked schools are left out of every statistic (PRODUCT.md §5).
     pub fn is_active(self) -> bool {

@@ -180,15 +180,26 @@ fn metric_label(metric: &str, lang: Lang) -> String {
     }
 }
 
-/// Whole numbers without decimals, others with what decimals they have, at most two:
-/// 4800, 171.4, 0.14.
-pub fn number_text(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        return format!("{n:.0}");
+pub use crate::domain::fields::number_text;
+
+/// A stored finding's sentence; a finding of no built-in rule (the auditor's own) is its note.
+pub fn message(f: &crate::store::StoredFinding, lang: Lang) -> String {
+    let detail: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&f.detail).unwrap_or_default();
+    match RuleId::from_key(&f.rule) {
+        Some(rule) => render(rule, &detail, lang),
+        None => f.note.clone().unwrap_or_default(),
     }
-    let text = format!("{n:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
+
+/// A stored finding's rule as the auditor reads it.
+pub fn rule_title(rule: &str, lang: Lang) -> String {
+    match RuleId::from_key(rule) {
+        Some(rule) => rule.title(lang),
+        None if rule == crate::store::AUDITOR_FLAG => lang.msg().rule_auditor_flag.clone(),
+        None => rule.to_string(),
+    }
+}
+
 
 /// A ratio rounded to one decimal, as the messages show it.
 fn rounded(n: f64) -> f64 {

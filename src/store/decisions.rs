@@ -43,11 +43,7 @@ impl Store {
     fn decide_and(&mut self, d: &Decision<'_>, extra: Extra) -> Result<ReviewState, StoreError> {
         let period = d.period.to_string();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let status: Option<String> =
-            tx.query_row("SELECT status FROM periods WHERE id = ?1", [&period], |r| r.get(0)).optional()?;
-        if status.as_deref() == Some("reported") {
-            return Err(StoreError::PeriodReported { period });
-        }
+        refuse_if_reported(&tx, &period)?;
         let old: String = tx
             .query_row(
                 "SELECT state FROM submissions WHERE period = ?1 AND school_code = ?2",
@@ -63,9 +59,9 @@ impl Store {
             Extra::Nothing => {}
             Extra::OverrideOpenFindings => {
                 tx.execute(
-                    "UPDATE findings SET resolution = 'overridden', note = ?3
+                    "UPDATE findings SET resolution = 'overridden', note = ?3, resolved_at = ?4
                      WHERE period = ?1 AND school_code = ?2 AND resolution = 'open'",
-                    params![period, d.school_code, d.note],
+                    params![period, d.school_code, d.note, d.at],
                 )?;
             }
             Extra::AuditorFinding => {
@@ -95,6 +91,16 @@ impl Store {
         tx.commit()?;
         Ok(ReviewState::from_key(&old).unwrap_or(ReviewState::Submitted))
     }
+}
+
+/// A reported period is locked: nothing about it may change until it is reopened.
+pub(super) fn refuse_if_reported(tx: &rusqlite::Transaction<'_>, period: &str) -> Result<(), StoreError> {
+    let status: Option<String> =
+        tx.query_row("SELECT status FROM periods WHERE id = ?1", [period], |r| r.get(0)).optional()?;
+    if status.as_deref() == Some("reported") {
+        return Err(StoreError::PeriodReported { period: period.to_string() });
+    }
+    Ok(())
 }
 
 /// What a decision writes besides the state and the log row.

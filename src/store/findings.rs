@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Transaction, TransactionBehavior, params};
 use serde::Serialize;
 
 use super::{Store, StoreError, queries};
@@ -58,11 +58,7 @@ impl Store {
     /// Starts a check run of `period`. A reported period is locked and refused.
     pub fn begin_check(&mut self, period: Period, at: &str, actor: &str) -> Result<CheckBatch<'_>, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let status: Option<String> =
-            tx.query_row("SELECT status FROM periods WHERE id = ?1", [period.to_string()], |r| r.get(0)).optional()?;
-        if status.as_deref() == Some("reported") {
-            return Err(StoreError::PeriodReported { period: period.to_string() });
-        }
+        super::decisions::refuse_if_reported(&tx, &period.to_string())?;
         Ok(CheckBatch { tx, period, at: at.to_string(), actor: actor.to_string() })
     }
 
@@ -132,7 +128,8 @@ impl CheckBatch<'_> {
                 Some((id, ..)) => {
                     // The values changed: an override was about the old ones, so it opens again.
                     self.tx.execute(
-                        "UPDATE findings SET severity = ?2, detail = ?3, resolution = 'open' WHERE id = ?1",
+                        "UPDATE findings SET severity = ?2, detail = ?3, resolution = 'open', resolved_at = NULL
+                         WHERE id = ?1",
                         params![id, f.severity, f.detail],
                     )?;
                     counts.updated += 1;

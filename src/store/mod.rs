@@ -12,11 +12,13 @@ mod decisions;
 mod findings;
 mod import;
 mod queries;
+mod review;
 
 pub use decisions::{AUDITOR_FLAG, Decision};
 pub use findings::{CheckBatch, CheckCounts, NewFinding, StoredFinding};
 pub use import::{ImportBatch, ImportCounts, RowOutcome};
 pub use queries::{ListedSubmission, LogEntry};
+pub use review::{IndexRow, ReviewIndex, RevisionInfo, RowIndicators, SchoolDetail, Undo};
 
 /// Numbered, append-only migrations: never edit one that has shipped, add the next.
 const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/001_initial.sql"))];
@@ -41,10 +43,14 @@ pub enum StoreError {
     PeriodReported { period: String },
     #[error("no school {school_code} in period {period}")]
     NoSuchSchool { period: String, school_code: String },
+    #[error("school {school_code} changed since the decision")]
+    ChangedSince { school_code: String },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database value: {0}")]
+    Value(#[from] rusqlite::types::FromSqlError),
     #[error("migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
 }
@@ -61,6 +67,7 @@ impl StoreError {
             StoreError::NoSuchSchool { period, school_code } => {
                 fill(&m.store_no_such_school, &[("period", period), ("code", school_code)])
             }
+            StoreError::ChangedSince { school_code } => fill(&m.store_changed_since, &[("code", school_code)]),
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
                 if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
             {

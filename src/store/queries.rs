@@ -161,7 +161,7 @@ pub(super) fn previous_period(conn: &Connection, period: Period) -> Result<Optio
     Ok(earlier.pop())
 }
 
-fn submission_data(r: &Row<'_>) -> rusqlite::Result<SubmissionData> {
+pub(super) fn submission_data(r: &Row<'_>) -> rusqlite::Result<SubmissionData> {
     let label = |col: &str| -> rusqlite::Result<Option<String>> { r.get(col) };
     let extras: String = r.get("extras")?;
     let extras = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&extras)

@@ -1,0 +1,107 @@
+//! The review screen in a terminal: raw mode, the alternate screen and bracketed paste (so text
+//! from an input method or the clipboard arrives whole); keys in, frames out. The terminal is
+//! restored however the screen ends, a panic included (`ratatui::init` installs the hook).
+//! Without a terminal (a pipe, a script) shenhe says what the store holds instead.
+
+use std::io::IsTerminal;
+
+use ratatui::crossterm::event::{self, Event, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::{event as ct, execute};
+
+use super::{Context, Failure, Outcome};
+use crate::app::{App, Key, KeyCode, Keymap, Settings};
+use crate::domain::Period;
+use crate::i18n::fill;
+
+pub fn run(ctx: &Context, period: Option<Period>) -> Outcome {
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        super::list::overview(ctx)?;
+        eprintln!("{}", ctx.lang.msg().screen_needs_terminal);
+        return Ok(());
+    }
+    let store = ctx.open_store()?;
+    if let Some(p) = period {
+        ctx.period_or_latest(&store, Some(p))?;
+    }
+    let app = App::open(store, period, settings(ctx)).map_err(|e| Failure::refused(e.user_message(ctx.lang)))?;
+    let failed = |e: &dyn std::fmt::Display| Failure::refused(fill(&ctx.lang.msg().screen_failed, &[("reason", e)]));
+    let mut terminal = ratatui::init();
+    let _ = execute!(std::io::stdout(), ct::EnableBracketedPaste);
+    let result = event_loop(&mut terminal, app);
+    let _ = execute!(std::io::stdout(), ct::DisableBracketedPaste);
+    ratatui::restore();
+    result.map_err(|e| failed(&e))
+}
+
+/// The screen's settings from the config and the environment.
+pub fn settings(ctx: &Context) -> Settings {
+    let county = &ctx.config.county;
+    Settings {
+        lang: ctx.lang,
+        keymap: Keymap::new(&ctx.config.keys).expect("the config check validated the keys"),
+        return_reasons: ctx.config.review.return_reasons.clone(),
+        place: [county.city.as_str(), county.name.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+        window: ctx.config.period.window,
+        actor: ctx.actor(),
+        clock: crate::clock::now,
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        database: ctx.paths.database.display().to_string(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ScreenError {
+    #[error("{0}")]
+    Terminal(#[from] std::io::Error),
+    #[error("{0}")]
+    Store(String),
+}
+
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, mut app: App) -> Result<(), ScreenError> {
+    let lang = app.lang();
+    loop {
+        let size = terminal.size()?;
+        app.resize(crate::ui::list_height(size), crate::ui::is_wide(size.width));
+        app.refresh().map_err(|e| ScreenError::Store(e.user_message(lang)))?;
+        terminal.draw(|frame| crate::ui::draw(frame, &app))?;
+        if app.should_quit() {
+            return Ok(());
+        }
+        match event::read()? {
+            Event::Key(k) if k.kind != KeyEventKind::Release => {
+                if let Some(key) = key_of(k) {
+                    app.on_key(key);
+                }
+            }
+            Event::Paste(text) => app.on_paste(&text),
+            _ => {}
+        }
+    }
+}
+
+/// A terminal key event as the keymap knows keys.
+fn key_of(k: ct::KeyEvent) -> Option<Key> {
+    let code = match k.code {
+        ct::KeyCode::Char(c) => KeyCode::Char(c),
+        ct::KeyCode::Enter => KeyCode::Enter,
+        ct::KeyCode::Tab => KeyCode::Tab,
+        ct::KeyCode::Esc => KeyCode::Esc,
+        ct::KeyCode::Up => KeyCode::Up,
+        ct::KeyCode::Down => KeyCode::Down,
+        ct::KeyCode::Left => KeyCode::Left,
+        ct::KeyCode::Right => KeyCode::Right,
+        ct::KeyCode::PageUp => KeyCode::PageUp,
+        ct::KeyCode::PageDown => KeyCode::PageDown,
+        ct::KeyCode::Home => KeyCode::Home,
+        ct::KeyCode::End => KeyCode::End,
+        ct::KeyCode::Backspace => KeyCode::Backspace,
+        ct::KeyCode::Delete => KeyCode::Delete,
+        ct::KeyCode::F(n) => KeyCode::F(n),
+        _ => return None,
+    };
+    Some(Key { code, ctrl: k.modifiers.contains(KeyModifiers::CONTROL) })
+}
