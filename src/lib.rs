@@ -13,5 +13,6 @@ pub mod i18n;
 pub mod import;
 pub mod logging;
 pub mod rules;
+pub mod sample;
 pub mod store;
 pub mod ui;

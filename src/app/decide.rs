@@ -187,7 +187,9 @@ impl App {
             let row = &self.index.rows[pos as usize];
             let code = row.code.to_string();
             let written = match intent.kind() {
-                None => self.store.comment(period, &code, note.as_deref().unwrap_or_default(), &actor, &at).map(|_| None),
+                None => {
+                    self.store.comment(period, &code, note.as_deref().unwrap_or_default(), &actor, &at).map(|_| None)
+                }
                 Some(kind) => {
                     let d = Decision {
                         period,
@@ -243,10 +245,9 @@ impl App {
             let row = &self.index.rows[targets[0] as usize];
             let text = match intent {
                 Intent::Comment => fill(&m.screen_commented, &[("code", &row.code), ("name", &row.name)]),
-                _ => fill(
-                    &m.screen_done,
-                    &[("code", &row.code), ("name", &row.name), ("state", &row.state.label(lang))],
-                ),
+                _ => {
+                    fill(&m.screen_done, &[("code", &row.code), ("name", &row.name), ("state", &row.state.label(lang))])
+                }
             };
             self.info(text);
             if intent != Intent::Comment {

@@ -137,9 +137,9 @@ mod tests {
     fn the_window_keeps_the_cursor_in_view_without_cutting_a_wide_character() {
         let e = LineEditor::with_text("郑州市中原区伏牛路小学");
         let (shown, col) = e.window(9);
-        // 22 columns of text, cursor at the end: the last characters that fit with the cursor.
-        assert_eq!(shown, "路小学");
-        assert_eq!(col, 6);
+        // 22 columns of text, cursor at the end: the last characters that fit beside the cursor.
+        assert_eq!(shown, "牛路小学");
+        assert_eq!(col, 8);
         let mut e = e;
         e.edit(key(KeyCode::Home));
         let (shown, col) = e.window(9);

@@ -44,6 +44,28 @@ pub struct Settings {
     pub database: String,
 }
 
+impl Settings {
+    /// The settings from a (validated) config, with the real clock.
+    pub fn new(config: &crate::config::Config, lang: Lang, actor: String, database: String, color: bool) -> Settings {
+        let county = &config.county;
+        Settings {
+            lang,
+            keymap: Keymap::new(&config.keys).expect("Config::load validated the keys"),
+            return_reasons: config.review.return_reasons.clone(),
+            place: [county.city.as_str(), county.name.as_str()]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+            window: config.period.window,
+            actor,
+            clock: crate::clock::now,
+            color,
+            database,
+        }
+    }
+}
+
 /// Which pane the movement keys act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -264,10 +286,10 @@ impl App {
     /// Text pasted or committed by an input method in one piece.
     pub fn on_paste(&mut self, text: &str) {
         match &mut self.mode {
-            Mode::Search { editor, .. } => {
+            Mode::Search { editor, origin } => {
                 editor.insert(text);
-                let query = editor.text();
-                self.run_search(&query, None);
+                let (query, origin) = (editor.text(), *origin);
+                self.run_search(&query, Some(origin));
             }
             Mode::Prompt(prompt) => prompt.editor.insert(text),
             _ => {}
@@ -396,13 +418,12 @@ impl App {
         if self.searchables.len() != self.index.rows.len() {
             self.searchables = self.index.rows.iter().map(|r| Searchable::new(&r.code, &r.name)).collect();
         }
-        let matches: Vec<usize> = (0..self.view.len())
-            .filter(|&i| self.searchables[self.view[i] as usize].matches(query))
-            .collect();
-        if let Some(from) = from {
-            if let Some(&first) = matches.iter().find(|&&i| i >= from).or(matches.first()) {
-                self.move_to(first);
-            }
+        let matches: Vec<usize> =
+            (0..self.view.len()).filter(|&i| self.searchables[self.view[i] as usize].matches(query)).collect();
+        if let Some(from) = from
+            && let Some(&first) = matches.iter().find(|&&i| i >= from).or(matches.first())
+        {
+            self.move_to(first);
         }
         self.search = Some(SearchState { query: query.to_string(), matches });
     }
@@ -436,4 +457,4 @@ impl App {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -129,9 +129,7 @@ pub fn build(rows: &[IndexRow], filter: &Filter, order: SortOrder) -> Vec<u32> {
         SortOrder::Findings => {
             view.sort_by_key(|&i| (Reverse(rows[i as usize].open_errors), Reverse(rows[i as usize].open_findings)))
         }
-        SortOrder::State => {
-            view.sort_by_key(|&i| ReviewState::ALL.iter().position(|s| *s == rows[i as usize].state))
-        }
+        SortOrder::State => view.sort_by_key(|&i| ReviewState::ALL.iter().position(|s| *s == rows[i as usize].state)),
     }
     view
 }

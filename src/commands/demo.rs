@@ -5,16 +5,8 @@ use std::path::PathBuf;
 
 use super::{Context, Failure, Outcome};
 use crate::cli::ListArgs;
-use crate::domain::Period;
 use crate::i18n::fill;
-use crate::import::{ImportRequest, import_files};
 use crate::store::Store;
-
-/// The sample county's sheets, embedded so the demo works from any directory.
-pub const SAMPLE: [(&str, &str, &[u8]); 2] = [
-    ("2026Q2", "2026Q2_中原区.csv", include_bytes!("../../assets/sample/2026Q2_中原区.csv")),
-    ("2026Q3", "2026Q3_中原区.xlsx", include_bytes!("../../assets/sample/2026Q3_中原区.xlsx")),
-];
 
 /// Removes the throw-away directory however the demo ends.
 struct TempDir(PathBuf);
@@ -32,20 +24,9 @@ pub fn run(ctx: &Context) -> Outcome {
     std::fs::create_dir_all(&dir.0).map_err(|e| failed(&e))?;
     let database = dir.0.join("demo.db");
     let mut store = Store::open(&database).map_err(|e| failed(&e.user_message(lang)))?;
-    for (period, name, bytes) in SAMPLE {
-        let file = dir.0.join(name);
-        std::fs::write(&file, bytes).map_err(|e| failed(&e))?;
-        let req = ImportRequest {
-            period: period.parse::<Period>().expect("sample periods are valid"),
-            files: vec![file],
-            sheets: Vec::new(),
-            actor: "demo".into(),
-            at: crate::clock::now().to_rfc3339(),
-        };
-        import_files(&mut store, &req, &mut |_| {}).map_err(|e| failed(&e.user_message(lang)))?;
-        let period = req.period;
-        super::check::run_checks(ctx, &mut store, period).map_err(|e| failed(&e.user_message(lang)))?;
-    }
+    let at = crate::clock::now().to_rfc3339();
+    crate::sample::load(&mut store, &dir.0, &ctx.config.rules, &ctx.actor(), &at)
+        .map_err(|e| failed(&e.user_message(lang)))?;
     drop(store);
     let mut demo_ctx = Context { lang, config: ctx.config.clone(), paths: ctx.paths.clone() };
     demo_ctx.paths.database = database;

@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{self, Event, KeyEventKind, KeyModifiers};
 use ratatui::crossterm::{event as ct, execute};
 
 use super::{Context, Failure, Outcome};
-use crate::app::{App, Key, KeyCode, Keymap, Settings};
+use crate::app::{App, Key, KeyCode, Settings};
 use crate::domain::Period;
 use crate::i18n::fill;
 
@@ -35,22 +35,8 @@ pub fn run(ctx: &Context, period: Option<Period>) -> Outcome {
 
 /// The screen's settings from the config and the environment.
 pub fn settings(ctx: &Context) -> Settings {
-    let county = &ctx.config.county;
-    Settings {
-        lang: ctx.lang,
-        keymap: Keymap::new(&ctx.config.keys).expect("the config check validated the keys"),
-        return_reasons: ctx.config.review.return_reasons.clone(),
-        place: [county.city.as_str(), county.name.as_str()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" "),
-        window: ctx.config.period.window,
-        actor: ctx.actor(),
-        clock: crate::clock::now,
-        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        database: ctx.paths.database.display().to_string(),
-    }
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    Settings::new(&ctx.config, ctx.lang, ctx.actor(), ctx.paths.database.display().to_string(), color)
 }
 
 #[derive(Debug, thiserror::Error)]

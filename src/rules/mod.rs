@@ -200,7 +200,6 @@ pub fn rule_title(rule: &str, lang: Lang) -> String {
     }
 }
 
-
 /// A ratio rounded to one decimal, as the messages show it.
 fn rounded(n: f64) -> f64 {
     (n * 10.0).round() / 10.0

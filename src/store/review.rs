@@ -388,3 +388,11 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+impl Store {
+    /// Raw SQL for tests that need a state no command makes yet.
+    pub(crate) fn execute_for_tests(&self, sql: &str) {
+        self.conn.execute_batch(sql).unwrap();
+    }
+}

@@ -124,7 +124,10 @@ fn lines(d: &SchoolDetail, app: &App, width: usize, theme: Theme) -> Vec<Line<'s
             out.push(Line::styled(format!("    {}", m.ui_detail_unchanged), theme.dim()));
         }
         for c in changed {
-            out.push(Line::styled(format!("    {}: {} -> {}", c.label, shown(&c.before, lang), shown(&c.after, lang)), theme.changed()));
+            out.push(Line::styled(
+                format!("    {}: {} -> {}", c.label, shown(&c.before, lang), shown(&c.after, lang)),
+                theme.changed(),
+            ));
         }
     }
     out.push(Line::raw(""));

@@ -194,31 +194,46 @@ fn sort_menu(frame: &mut Frame<'_>, area: Rect, app: &App, cursor: usize, theme:
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The help text of `assets/help/`, with each `{action}` replaced by the keys bound to it.
-pub fn help_text(app: &App) -> String {
+/// The help of `assets/help/` as lines: `@action,action text` lines show the keys bound to
+/// those actions in a column of their own, continuation lines are indented under the text.
+pub fn help_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
+    const KEYS: usize = 20;
     let text = match app.lang() {
         Lang::Zh => include_str!("../../assets/help/zh.txt"),
         Lang::En => include_str!("../../assets/help/en.txt"),
     };
     let map = &app.settings.keymap;
-    let keys: Vec<(&str, String)> = Action::ALL
-        .iter()
-        .map(|(name, action)| {
-            (*name, map.keys(*action).iter().map(ToString::to_string).collect::<Vec<_>>().join("/"))
-        })
-        .collect();
-    let args: Vec<(&str, &dyn std::fmt::Display)> = keys.iter().map(|(k, v)| (*k, v as _)).collect();
-    fill(text, &args)
+    let keys_of = |names: &str| {
+        names
+            .split(',')
+            .filter_map(|n| Action::ALL.iter().find(|(name, _)| *name == n))
+            .map(|(_, a)| map.keys(*a).iter().map(ToString::to_string).collect::<Vec<_>>().join("/"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        if let Some(rest) = line.strip_prefix('@') {
+            let (names, text) = rest.split_once(' ').unwrap_or((rest, ""));
+            out.push(Line::from(vec![
+                Span::styled(format!("  {}", pad(&keys_of(names), KEYS - 2)), theme.key()),
+                Span::raw(text.to_string()),
+            ]));
+        } else if line.starts_with("  ") && out.last().is_some_and(|l: &Line<'_>| l.spans.len() == 2) {
+            out.push(Line::from(vec![Span::raw(" ".repeat(KEYS)), Span::raw(line.trim_start().to_string())]));
+        } else if line.starts_with('[') {
+            out.push(Line::styled(line.to_string(), theme.title()));
+        } else {
+            out.push(Line::raw(line.to_string()));
+        }
+    }
+    out
 }
 
 fn help(frame: &mut Frame<'_>, area: Rect, app: &App, scroll: u16, theme: Theme) {
     let width = area.width.saturating_sub(4).min(90);
     let inner = dialog(frame, area, width, area.height.saturating_sub(2), &app.lang().msg().ui_help_title);
-    let lines: Vec<Line<'_>> = help_text(app)
-        .lines()
-        .map(|l| if l.starts_with('[') { Line::styled(l.to_string(), theme.title()) } else { Line::raw(l.to_string()) })
-        .collect();
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), inner);
+    frame.render_widget(Paragraph::new(help_lines(app, theme)).wrap(Wrap { trim: false }).scroll((scroll, 0)), inner);
 }
 
 pub fn first_run(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {

@@ -31,7 +31,8 @@ impl Columns {
             Lang::En => (8, 11),
         };
         let fixed = 2 + 11 + (kind + 1) + (state + 1) + 6;
-        let numbers = (width >= fixed + 14 + 12).then_some(6);
+        // The bandwidth and students columns only when the name keeps 22 columns.
+        let numbers = (width >= fixed + 14 + 1 + 22).then_some(6);
         let name = width.saturating_sub(fixed + numbers.map_or(0, |n| 2 * (n + 1)) + 1).max(4);
         Columns { code: 10, name, kind, state, findings: 5, numbers }
     }

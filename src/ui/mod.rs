@@ -23,6 +23,9 @@ pub mod table;
 pub mod text;
 pub mod theme;
 
+#[cfg(test)]
+mod tests;
+
 use theme::Theme;
 
 /// From this width on, the list and the detail are shown side by side.
@@ -44,7 +47,7 @@ fn areas(area: Rect, app: Option<&App>) -> Areas {
     let wide = area.width >= WIDE;
     let detail_open = app.is_some_and(|a| a.detail_open);
     if wide {
-        let list_width = (area.width * 11 / 20).min(88);
+        let list_width = (area.width * 7 / 12).min(88);
         let [list, _gap, detail] =
             Layout::horizontal([Constraint::Length(list_width), Constraint::Length(1), Constraint::Fill(1)])
                 .areas(body);
@@ -113,18 +116,27 @@ fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         first.push_str(&format!("  {text}"));
     }
     let counts = app.state_counts();
-    let mut second: Vec<Span<'_>> = vec![Span::raw(" ")];
-    for (s, n) in ReviewState::ALL.iter().zip(counts) {
-        second.push(Span::styled(format!("{} {} {n}", theme::symbol(*s), s.label(lang)), theme.state(*s)));
-        second.push(Span::raw("  "));
-    }
     let total: usize = counts.iter().sum::<usize>() - counts[0];
     let done = counts[3] + counts[4];
     let percent = (done * 100).checked_div(total).unwrap_or(0);
-    second.push(Span::styled(
-        fill(&m.ui_progress, &[("done", &done), ("total", &total), ("percent", &percent)]),
-        theme.title(),
-    ));
+    let progress = fill(&m.ui_progress, &[("done", &done), ("total", &total), ("percent", &percent)]);
+    // Each state as symbol, word and count; only symbol and count when the line is too narrow
+    // (the help explains the symbols).
+    let count_text = |s: &ReviewState, n: usize, words: bool| {
+        if words {
+            format!("{} {} {n}", theme::symbol(*s), s.label(lang))
+        } else {
+            format!("{} {n}", theme::symbol(*s))
+        }
+    };
+    let full: usize = ReviewState::ALL.iter().zip(counts).map(|(s, n)| count_text(s, n, true).width() + 2).sum();
+    let words = 1 + full + progress.width() <= usize::from(area.width);
+    let mut second: Vec<Span<'_>> = vec![Span::raw(" ")];
+    for (s, n) in ReviewState::ALL.iter().zip(counts) {
+        second.push(Span::styled(count_text(s, n, words), theme.state(*s)));
+        second.push(Span::raw("  "));
+    }
+    second.push(Span::styled(progress, theme.title()));
     let lines = vec![Line::styled(first, theme.header()), Line::from(second)];
     frame.render_widget(Paragraph::new(lines).style(Style::new()), area);
     // The first line is a bar across the whole width.
@@ -159,7 +171,8 @@ fn status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     if app.index.missing_schools > 0 {
         parts.push(fill(&m.ui_missing_schools, &[("count", &app.index.missing_schools)]));
     }
-    let position = fill(&m.ui_list_position, &[("n", &(app.cursor + 1).min(app.view.len())), ("total", &app.view.len())]);
+    let position =
+        fill(&m.ui_list_position, &[("n", &(app.cursor + 1).min(app.view.len())), ("total", &app.view.len())]);
     let left = format!(" {}", parts.join("  "));
     let room = usize::from(area.width).saturating_sub(position.width() + 1);
     let line = format!("{}{position}", text::pad(&left, room));

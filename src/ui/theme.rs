@@ -42,7 +42,11 @@ impl Theme {
 
     /// The highlighted row: reversed, which needs no colour.
     pub fn cursor(self, focused: bool) -> Style {
-        if focused { Style::new().add_modifier(Modifier::REVERSED) } else { Style::new().add_modifier(Modifier::UNDERLINED) }
+        if focused {
+            Style::new().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::new().add_modifier(Modifier::UNDERLINED)
+        }
     }
 
     pub fn header(self) -> Style {

@@ -1,0 +1,171 @@
+//! The review screen rendered to a fixed-size `TestBackend`, driven by keys, checked as a
+//! user sees it: whole-screen snapshots (insta) at 80×24 and 120×40, in Chinese and English,
+//! and the alignment of Chinese names.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::tests::{key, press, sample_app, settings};
+use crate::app::{App, KeyCode};
+use crate::i18n::Lang;
+use crate::store::Store;
+
+/// Draws `app` as the runner does on a `width` × `height` terminal and returns the screen,
+/// one string per line (a double-width character is one character on its line).
+fn screen(app: &mut App, width: u16, height: u16) -> Vec<String> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let size = terminal.size().unwrap();
+    app.resize(super::list_height(size), super::is_wide(size.width));
+    app.refresh().unwrap();
+    terminal.draw(|f| super::draw(f, app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    (0..height)
+        .map(|y| {
+            let mut line = String::new();
+            let mut x = 0;
+            while x < width {
+                let symbol = buffer[(x, y)].symbol();
+                line.push_str(symbol);
+                x += symbol.width().max(1) as u16;
+            }
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
+fn text(lines: &[String]) -> String {
+    lines.join("\n")
+}
+
+#[test]
+fn list_at_80x24_in_chinese() {
+    let mut app = sample_app(Lang::Zh);
+    insta::assert_snapshot!(text(&screen(&mut app, 80, 24)));
+}
+
+#[test]
+fn list_at_80x24_in_english() {
+    let mut app = sample_app(Lang::En);
+    insta::assert_snapshot!(text(&screen(&mut app, 80, 24)));
+}
+
+#[test]
+fn detail_at_80x24_replaces_the_list() {
+    let mut app = sample_app(Lang::Zh);
+    key(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!(text(&screen(&mut app, 80, 24)));
+}
+
+#[test]
+fn list_and_detail_side_by_side_at_120x40() {
+    let mut app = sample_app(Lang::Zh);
+    press(&mut app, "j");
+    insta::assert_snapshot!(text(&screen(&mut app, 120, 40)));
+}
+
+#[test]
+fn detail_in_english_at_120x40_with_changes_and_a_decision_in_the_log() {
+    let mut app = sample_app(Lang::En);
+    press(&mut app, "/");
+    app.on_paste("2141011495");
+    key(&mut app, KeyCode::Enter);
+    press(&mut app, "c");
+    app.on_paste("called the head teacher");
+    key(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!(text(&screen(&mut app, 120, 40)));
+}
+
+#[test]
+fn return_prompt_with_presets() {
+    let mut app = sample_app(Lang::Zh);
+    press(&mut app, "r");
+    key(&mut app, KeyCode::Down);
+    insta::assert_snapshot!(text(&screen(&mut app, 80, 24)));
+}
+
+#[test]
+fn filter_menu() {
+    let mut app = sample_app(Lang::Zh);
+    press(&mut app, "F");
+    insta::assert_snapshot!(text(&screen(&mut app, 80, 24)));
+}
+
+#[test]
+fn bulk_confirm_says_how_many() {
+    let mut app = sample_app(Lang::Zh);
+    press(&mut app, "xxx");
+    press(&mut app, "r");
+    app.on_paste("数据有误");
+    key(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!(text(&screen(&mut app, 80, 24)));
+}
+
+#[test]
+fn help_lists_the_bound_keys() {
+    let mut app = sample_app(Lang::Zh);
+    press(&mut app, "?");
+    insta::assert_snapshot!(text(&screen(&mut app, 80, 24)));
+}
+
+#[test]
+fn search_line_shows_the_query_and_the_count() {
+    let mut app = sample_app(Lang::Zh);
+    press(&mut app, "/");
+    app.on_paste("西流湖");
+    let lines = screen(&mut app, 80, 24);
+    assert!(lines[22].starts_with("搜索：西流湖") && lines[22].contains("(4)"), "{}", lines[22]);
+}
+
+#[test]
+fn first_run_screen_says_how_to_import() {
+    let mut app = App::open(Store::open_in_memory().unwrap(), None, settings(Lang::Zh)).unwrap();
+    let lines = screen(&mut app, 80, 24);
+    let all = text(&lines);
+    assert!(all.contains("shenhe import --period 2026Q3") && all.contains("shenhe demo"), "{all}");
+    insta::assert_snapshot!(all);
+}
+
+/// The part of `line` from display column `col` on; `None` if `col` falls inside a character.
+fn from_column(line: &str, col: usize) -> Option<&str> {
+    let mut used = 0;
+    for (at, c) in line.char_indices() {
+        if used == col {
+            return Some(&line[at..]);
+        }
+        used += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used > col {
+            return None;
+        }
+    }
+    (used == col).then_some("")
+}
+
+/// Chinese names of any length, and every column after them, start at the same column on
+/// every row, and no name is cut inside a character.
+#[test]
+fn chinese_names_and_the_columns_after_them_line_up() {
+    for (width, height) in [(80, 24), (100, 30), (120, 40)] {
+        let mut app = sample_app(Lang::Zh);
+        let lines = screen(&mut app, width, height);
+        let header = &lines[2];
+        let column = |needle: &str| header[..header.find(needle).unwrap()].width();
+        let (code_col, name_col, type_col, state_col) =
+            (column("标识码"), column("学校名称"), column("类型"), column("状态"));
+        for (i, &pos) in app.view[app.offset..app.offset + app.visible.len()].iter().enumerate() {
+            let row = &app.index.rows[pos as usize];
+            let line = &lines[3 + i];
+            assert!(from_column(line, code_col).unwrap().starts_with(&*row.code), "{width}: {line}");
+            let label = row.school_type.unwrap().short_label(Lang::Zh);
+            let at_type = from_column(line, type_col).unwrap_or_else(|| panic!("{width}: misaligned {line}"));
+            assert!(at_type.starts_with(label), "{width}: type column of {line}");
+            let at_state = from_column(line, state_col).unwrap_or_else(|| panic!("{width}: misaligned {line}"));
+            assert!(at_state.starts_with(crate::ui::theme::symbol(row.state)), "{width}: state column of {line}");
+            // The name cell holds the name, or its start followed by `~`: never half a character.
+            let name_cell = from_column(line, name_col).unwrap();
+            let cell = name_cell[..name_cell.len() - at_type.len()].trim_end();
+            let shown = cell.strip_suffix('~').unwrap_or(cell);
+            assert!(row.name.starts_with(shown) && !shown.is_empty(), "{width}: {cell:?} vs {}", row.name);
+        }
+    }
+}
