@@ -64,16 +64,33 @@ impl Store {
 
     /// The period's findings, by school code then rule; resolved ones only when asked for.
     pub fn findings(&self, period: Period, with_resolved: bool) -> Result<Vec<StoredFinding>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        self.findings_where(period, with_resolved, None)
+    }
+
+    /// One school's findings in the period, resolved ones included (the detail pane).
+    pub fn findings_of_school(&self, period: Period, code: &str) -> Result<Vec<StoredFinding>, StoreError> {
+        self.findings_where(period, true, Some(code))
+    }
+
+    fn findings_where(
+        &self,
+        period: Period,
+        with_resolved: bool,
+        school: Option<&str>,
+    ) -> Result<Vec<StoredFinding>, StoreError> {
+        // Two statements rather than one with `?3 IS NULL OR …`, which the planner cannot
+        // answer from the (period, school_code) index.
+        let which = if school.is_some() { "f.school_code = ?3" } else { "?3 IS NULL" };
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT f.id, f.school_code, coalesce(r.name, json_extract(f.detail, '$.name')),
                     f.rule, f.severity, f.detail, f.resolution, f.note
              FROM findings f
              LEFT JOIN submissions s ON s.period = f.period AND s.school_code = f.school_code
              LEFT JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
-             WHERE f.period = ?1 AND (?2 OR f.resolution <> 'resolved')
-             ORDER BY f.school_code, f.rule, f.id",
-        )?;
-        let rows = stmt.query_map(params![period.to_string(), with_resolved], |r| {
+             WHERE f.period = ?1 AND (?2 OR f.resolution <> 'resolved') AND {which}
+             ORDER BY f.school_code, f.rule, f.id"
+        ))?;
+        let rows = stmt.query_map(params![period.to_string(), with_resolved, school], |r| {
             Ok(StoredFinding {
                 id: r.get(0)?,
                 school_code: r.get(1)?,

@@ -21,7 +21,8 @@ pub use queries::{ListedSubmission, LogEntry};
 pub use review::{IndexRow, ReviewIndex, RevisionInfo, RowIndicators, SchoolDetail, Undo};
 
 /// Numbered, append-only migrations: never edit one that has shipped, add the next.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/001_initial.sql"))];
+const MIGRATIONS: &[M<'static>] =
+    &[M::up(include_str!("migrations/001_initial.sql")), M::up(include_str!("migrations/002_findings_by_school.sql"))];
 
 /// Page size of a new store, in bytes.
 const PAGE_SIZE: i64 = 16_384;

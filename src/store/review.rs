@@ -247,8 +247,7 @@ impl Store {
                 .map(|data| (before, data)),
             None => None,
         };
-        let mut findings: Vec<StoredFinding> =
-            self.findings(period, true)?.into_iter().filter(|f| f.school_code == code).collect();
+        let mut findings = self.findings_of_school(period, code)?;
         findings.sort_by_key(|f| (f.resolution == "resolved", f.severity != "error", f.id));
         let mut stmt = self.conn.prepare_cached(
             "SELECT at, actor, school_code, action, old_state, new_state, note
