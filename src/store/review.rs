@@ -186,16 +186,16 @@ impl Store {
         Ok(status.as_deref() == Some("reported"))
     }
 
-    /// The city and county most of the period's sheets name (for the screen's header when the
-    /// config does not say).
+    /// The city and county the period's sheets name (for the screen's header when the config
+    /// does not say): those of the first school that names them, since a county's sheets all
+    /// name the same (counting them all would cost the screen's first frame a scan).
     pub fn period_place(&self, period: Period) -> Result<(Option<String>, Option<String>), StoreError> {
         Ok(self
             .conn
             .query_row(
                 "SELECT r.city, r.county FROM submissions s
                  JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
-                 WHERE s.period = ?1 AND r.county IS NOT NULL
-                 GROUP BY r.city, r.county ORDER BY count(*) DESC LIMIT 1",
+                 WHERE s.period = ?1 AND r.county IS NOT NULL LIMIT 1",
                 [period.to_string()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
