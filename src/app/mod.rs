@@ -20,7 +20,7 @@ pub mod view;
 pub use decide::{Confirm, Intent, Prompt};
 pub use editor::LineEditor;
 pub use keymap::{Action, Key, KeyBindings, KeyCode, Keymap, KeymapError};
-pub use search::Searchable;
+pub use search::{Query, SearchIndex};
 pub use view::{Filter, FilterItem, SortOrder};
 
 /// What the screen needs from the outside world, chosen once when it opens.
@@ -116,8 +116,8 @@ pub struct App {
     /// City and county for the header.
     pub place: String,
     pub index: ReviewIndex,
-    /// Prepared on the first search, parallel to `index.rows`.
-    searchables: Vec<Searchable>,
+    /// The names' pinyin initials, prepared on the first search.
+    search_index: SearchIndex,
     /// Positions in `index.rows` of the schools the list shows, in order.
     pub view: Vec<u32>,
     /// Position in `view` of the highlighted school.
@@ -173,7 +173,7 @@ impl App {
             locked: false,
             place: String::new(),
             index: ReviewIndex::default(),
-            searchables: Vec::new(),
+            search_index: SearchIndex::default(),
             view: Vec::new(),
             cursor: 0,
             offset: 0,
@@ -408,18 +408,32 @@ impl App {
         let pos = keep.and_then(|k| self.view.iter().position(|&p| p == k)).unwrap_or(0);
         self.offset = 0;
         self.move_to(pos);
-        if let Some(query) = self.search.as_ref().map(|s| s.query.clone()) {
+        // The last matches are positions in the old list: search the new one afresh.
+        if let Some(query) = self.search.take().map(|s| s.query) {
             self.run_search(&query, Some(self.cursor));
         }
     }
 
     /// Finds `query` in the list; with `from`, moves to the first match at or after it.
     fn run_search(&mut self, query: &str, from: Option<usize>) {
-        if self.searchables.len() != self.index.rows.len() {
-            self.searchables = self.index.rows.iter().map(|r| Searchable::new(&r.code, &r.name)).collect();
+        if self.search_index.len() != self.index.rows.len() {
+            self.search_index = SearchIndex::new(self.index.rows.iter().map(|r| &*r.name));
         }
-        let matches: Vec<usize> =
-            (0..self.view.len()).filter(|&i| self.searchables[self.view[i] as usize].matches(query)).collect();
+        let prepared = Query::new(query);
+        let (rows, index, view) = (&self.index.rows, &self.search_index, &self.view);
+        let found = |i: &usize| {
+            let pos = view[*i] as usize;
+            prepared.as_ref().is_some_and(|q| index.matches(pos, &rows[pos].code, &rows[pos].name, q))
+        };
+        // Typing one more character only narrows the last matches: try those alone.
+        let narrowing = match (&self.search, &prepared) {
+            (Some(last), Some(q)) => Query::new(&last.query).is_some_and(|l| q.narrows(&l)),
+            _ => false,
+        };
+        let matches: Vec<usize> = match (&self.search, narrowing) {
+            (Some(last), true) => last.matches.iter().copied().filter(found).collect(),
+            _ => (0..self.view.len()).filter(found).collect(),
+        };
         if let Some(from) = from
             && let Some(&first) = matches.iter().find(|&&i| i >= from).or(matches.first())
         {

@@ -5,38 +5,75 @@
 
 use pinyin::ToPinyinMulti;
 
-/// One school, prepared for searching many times.
-#[derive(Debug, Clone)]
-pub struct Searchable {
-    code: String,
-    name: String,
-    /// Per character of the name, the set of its possible initials as a bit mask (a = bit 0);
-    /// an ASCII letter or digit stands for itself, anything else matches nothing.
+/// The pinyin initials of every school's name, in one array (a school's are
+/// `initials[starts[i]..starts[i + 1]]`): per character, the set of its possible initials as a
+/// bit mask (a = bit 0); an ASCII letter or digit stands for itself, anything else matches
+/// nothing. One allocation for the whole county keeps a search over 100,000 schools in cache
+/// and in a few megabytes.
+#[derive(Debug, Clone, Default)]
+pub struct SearchIndex {
     initials: Vec<u64>,
+    starts: Vec<u32>,
 }
 
-impl Searchable {
-    pub fn new(code: &str, name: &str) -> Searchable {
-        Searchable {
-            code: code.to_ascii_lowercase(),
-            name: name.to_string(),
-            initials: name.chars().map(initials_of).collect(),
+/// A search as typed, prepared once for every school it is tried on.
+#[derive(Debug, Clone)]
+pub struct Query {
+    text: String,
+    lower: String,
+    /// The initials to find, when every character of the query can be one.
+    bits: Option<Vec<u64>>,
+}
+
+impl Query {
+    /// `None` for a blank query, which finds nothing.
+    pub fn new(text: &str) -> Option<Query> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
         }
+        let lower = text.to_ascii_lowercase();
+        let bits = lower.chars().map(bit).collect();
+        Some(Query { text: text.to_string(), lower, bits })
     }
 
-    /// Whether `query` finds this school. An empty query finds nothing.
-    pub fn matches(&self, query: &str) -> bool {
-        let query = query.trim();
-        if query.is_empty() {
-            return false;
+    /// Whether every school this query finds is also found by `shorter`: true when it extends
+    /// it, since a longer code prefix, name piece or run of initials only narrows the matches.
+    pub fn narrows(&self, shorter: &Query) -> bool {
+        self.text.starts_with(&shorter.text)
+    }
+}
+
+impl SearchIndex {
+    pub fn new<'a>(names: impl Iterator<Item = &'a str>) -> SearchIndex {
+        let mut index = SearchIndex { initials: Vec::new(), starts: vec![0] };
+        for name in names {
+            index.initials.extend(name.chars().map(initials_of));
+            index.starts.push(index.initials.len() as u32);
         }
-        let lower = query.to_ascii_lowercase();
-        if self.code.starts_with(&lower) || self.name.contains(query) {
+        index.initials.shrink_to_fit();
+        index
+    }
+
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether `query` finds school `i` (whose code and name these are): a code prefix (any
+    /// case), a piece of the name, or the initials of consecutive characters of the name.
+    pub fn matches(&self, i: usize, code: &str, name: &str, query: &Query) -> bool {
+        if code.get(..query.lower.len()).is_some_and(|p| p.eq_ignore_ascii_case(&query.lower))
+            || name.contains(query.text.as_str())
+        {
             return true;
         }
-        let wanted: Option<Vec<u64>> = lower.chars().map(bit).collect();
-        let Some(wanted) = wanted else { return false };
-        self.initials.windows(wanted.len()).any(|w| w.iter().zip(&wanted).all(|(have, want)| have & want != 0))
+        let Some(wanted) = &query.bits else { return false };
+        let have = &self.initials[self.starts[i] as usize..self.starts[i + 1] as usize];
+        have.windows(wanted.len()).any(|w| w.iter().zip(wanted).all(|(h, w)| h & w != 0))
     }
 }
 
@@ -65,7 +102,12 @@ mod tests {
     use super::*;
 
     fn finds(query: &str, name: &str) -> bool {
-        Searchable::new("2141010201", name).matches(query)
+        finds_code(query, "2141010201", name)
+    }
+
+    fn finds_code(query: &str, code: &str, name: &str) -> bool {
+        let index = SearchIndex::new([name].into_iter());
+        Query::new(query).is_some_and(|q| index.matches(0, code, name, &q))
     }
 
     #[test]
@@ -82,8 +124,19 @@ mod tests {
         assert!(finds("214101", "伏牛路小学"));
         assert!(!finds("41010", "伏牛路小学"), "a code matches from its start only");
         assert!(finds("伏牛", "郑州市中原区伏牛路小学"));
-        assert!(Searchable::new("ZY41012203", "第七小学").matches("zy4"));
+        assert!(finds_code("zy4", "ZY41012203", "第七小学"));
         assert!(!finds("  ", "伏牛路小学"));
         assert!(!finds("z-y", "中原区"));
+    }
+
+    #[test]
+    fn schools_keep_their_own_initials_in_the_shared_array() {
+        let names = ["伏牛路小学", "长江路小学", "A校"];
+        let index = SearchIndex::new(names.into_iter());
+        let q = Query::new("cjl").unwrap();
+        let found: Vec<usize> = (0..index.len()).filter(|&i| index.matches(i, "x", names[i], &q)).collect();
+        assert_eq!(found, vec![1]);
+        assert!(Query::new("zyqf").unwrap().narrows(&Query::new("zyq").unwrap()));
+        assert!(!Query::new("zy").unwrap().narrows(&Query::new("zyq").unwrap()));
     }
 }

@@ -339,3 +339,24 @@ fn an_empty_store_opens_the_first_run_screen() {
     press(&mut app, "q");
     assert!(app.should_quit());
 }
+
+#[test]
+fn a_search_narrows_as_it_is_typed_and_follows_a_new_filter() {
+    let mut app = sample_app(Lang::Zh);
+    press(&mut app, "/");
+    app.on_paste("西流");
+    let wider = app.search.as_ref().unwrap().matches.len();
+    app.on_paste("湖第");
+    let narrower = app.search.as_ref().unwrap().matches.clone();
+    assert_eq!((wider, narrower.len()), (4, 2), "西流湖 schools, then 西流湖第二/第三小学");
+    key(&mut app, KeyCode::Backspace);
+    assert_eq!(app.search.as_ref().unwrap().matches.len(), 4, "a shorter query searches afresh");
+    key(&mut app, KeyCode::Enter);
+    // Only the flagged ones: the matches are positions in the new list.
+    press(&mut app, "Fjj");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Esc);
+    let matches = app.search.as_ref().unwrap().matches.clone();
+    assert_eq!(matches.len(), 1);
+    assert_eq!(&*app.index.rows[app.view[matches[0]] as usize].name, "郑州市中原区西流湖学校");
+}
