@@ -9,7 +9,7 @@ use std::cell::{OnceCell, RefCell};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use shenhe::import::{ImportRequest, import_files};
@@ -42,7 +42,7 @@ fn main() {
     let benchmarking = std::env::args().any(|a| a == "--bench");
     let schools = if benchmarking { SCHOOLS } else { SCHOOLS_SMOKE };
     // Criterion's estimates of this run are the files that change during it.
-    let before = [SHENHE, SQLITE3].map(EstimatesFile::look);
+    let before = [SHENHE, SQLITE3].map(|n| EstimatesFile::look(GROUP, n));
 
     // Made on first use, so `--list` or a filter that matches nothing costs nothing.
     let made: OnceCell<Fixture> = OnceCell::new();
@@ -286,50 +286,6 @@ impl Figure {
     }
 }
 
-/// Where criterion keeps one function's `new/estimates.json`, and when it was last written.
-/// Criterion looks in `$CRITERION_HOME`, `$CARGO_TARGET_DIR/criterion`, then the target
-/// directory that holds this executable; so do we.
-struct EstimatesFile {
-    candidates: Vec<(PathBuf, Option<SystemTime>)>,
-}
-
-impl EstimatesFile {
-    fn look(name: &str) -> EstimatesFile {
-        let exe = std::env::current_exe().unwrap_or_default();
-        let roots = std::env::var_os("CRITERION_HOME")
-            .map(PathBuf::from)
-            .into_iter()
-            .chain(std::env::var_os("CARGO_TARGET_DIR").map(|d| PathBuf::from(d).join("criterion")))
-            .chain(exe.ancestors().skip(1).map(|a| a.join("criterion")))
-            .chain([PathBuf::from("target/criterion")]);
-        let candidates = roots
-            .map(|r| r.join(GROUP).join(name).join("new/estimates.json"))
-            .map(|f| {
-                let modified = f.metadata().and_then(|m| m.modified()).ok();
-                (f, modified)
-            })
-            .collect();
-        EstimatesFile { candidates }
-    }
-
-    /// Criterion's median estimate (seconds) and its confidence bounds, from the estimates
-    /// file this run wrote; None when no file changed since [`EstimatesFile::look`].
-    fn median_if_rewritten(&self) -> Option<(f64, f64, f64)> {
-        let (file, _) = self.candidates.iter().find(|(f, then)| {
-            let now = f.metadata().and_then(|m| m.modified()).ok();
-            now.is_some() && now != *then
-        })?;
-        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
-        let median = &json["median"];
-        let ns = |v: &serde_json::Value| v.as_f64().map(|n| n / 1e9);
-        Some((
-            ns(&median["point_estimate"])?,
-            ns(&median["confidence_interval"]["lower_bound"])?,
-            ns(&median["confidence_interval"]["upper_bound"])?,
-        ))
-    }
-}
-
 fn secs(s: f64) -> String {
     if s >= 1.0 { format!("{s:.3} s") } else { format!("{:.1} ms", s * 1e3) }
 }
@@ -337,114 +293,12 @@ fn secs(s: f64) -> String {
 #[path = "../tests/support/splitmix.rs"]
 mod splitmix;
 use splitmix::SplitMix as Rng;
-
-/// (city, county, county code): real Henan divisions.
-const COUNTIES: &[(&str, &str, &str)] = &[
-    ("郑州市", "中原区", "410102"),
-    ("郑州市", "二七区", "410103"),
-    ("郑州市", "金水区", "410105"),
-    ("郑州市", "巩义市", "410181"),
-    ("郑州市", "登封市", "410185"),
-    ("开封市", "杞县", "410221"),
-    ("开封市", "兰考县", "410225"),
-    ("洛阳市", "孟津区", "410308"),
-    ("洛阳市", "洛龙区", "410311"),
-    ("洛阳市", "栾川县", "410324"),
-    ("洛阳市", "嵩县", "410325"),
-    ("平顶山市", "鲁山县", "410423"),
-    ("安阳市", "林州市", "410581"),
-    ("新乡市", "辉县市", "410782"),
-    ("南阳市", "宛城区", "411302"),
-    ("南阳市", "卧龙区", "411303"),
-    ("南阳市", "南召县", "411321"),
-    ("南阳市", "方城县", "411322"),
-    ("南阳市", "西峡县", "411323"),
-    ("信阳市", "光山县", "411522"),
-    ("周口市", "太康县", "411627"),
-    ("驻马店市", "泌阳县", "411726"),
-];
-
-/// Syllables that make up place names: 桐柏, 红旗, 陈庄…
-const PLACE: &[&str] = &[
-    "桐", "柏", "红", "旗", "建", "设", "东", "西", "南", "北", "新", "华", "育", "才", "文", "化", "民", "主", "陈",
-    "王", "李", "张", "庄", "河", "山", "石", "桥", "岗", "营", "寨", "楼", "店", "集", "沟", "湾", "坪", "峪", "林",
-    "杨", "柳", "槐", "枣", "花", "园", "光", "明", "振", "兴", "和", "平", "安", "宁", "永", "丰", "裕", "隆",
-];
-const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
-    "罗",
-];
-const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀", "霞",
-    "平", "刚", "桂", "英", "建", "国", "红", "梅", "志", "华", "玉",
-];
-const ORDINALS: &[&str] = &["第一", "第二", "第三", "第四", "第五", "第六", "第七", "第八", "第九", "第十", "第十一"];
-
-/// One 办学类型 and how schools of that type look.
-struct Kind {
-    label: &'static str,
-    /// Share of all schools, in ‰.
-    permille: u64,
-    /// The first two digits of the school code.
-    category: &'static str,
-    students: (u64, u64),
-    name_endings: &'static [&'static str],
-}
-
-const KINDS: &[Kind] = &[
-    Kind { label: "教学点", permille: 150, category: "22", students: (5, 80), name_endings: &["教学点"] },
-    Kind {
-        label: "小学",
-        permille: 450,
-        category: "21",
-        students: (60, 2_400),
-        name_endings: &["小学", "中心小学", "完全小学", "实验小学"],
-    },
-    Kind {
-        label: "初级中学",
-        permille: 200,
-        category: "31",
-        students: (200, 2_800),
-        name_endings: &["初级中学", "中学", "实验中学"],
-    },
-    Kind {
-        label: "九年一贯制学校",
-        permille: 100,
-        category: "32",
-        students: (300, 3_000),
-        name_endings: &["九年一贯制学校", "学校"],
-    },
-    Kind {
-        label: "高级中学",
-        permille: 50,
-        category: "34",
-        students: (800, 4_500),
-        name_endings: &["高级中学", "高中"],
-    },
-    Kind {
-        label: "完全中学",
-        permille: 50,
-        category: "33",
-        students: (900, 4_000),
-        name_endings: &["中学", "完全中学"],
-    },
-];
-
-fn place(rng: &mut Rng) -> String {
-    let n = if rng.chance(80) { 2 } else { 3 };
-    (0..n).map(|_| *rng.pick(PLACE)).collect()
-}
-
-/// A school name as county sheets write them: 金水区桐柏路小学, 嵩县陈庄乡红旗村教学点, 林州市第三高级中学.
-fn school_name(rng: &mut Rng, county: &str, ending: &str, kind: &str) -> String {
-    let prefix = if rng.chance(60) { county } else { "" };
-    match kind {
-        "教学点" => format!("{prefix}{}乡{}村{ending}", place(rng), place(rng)),
-        _ if rng.chance(30) => format!("{prefix}{}{ending}", rng.pick(ORDINALS)),
-        _ if rng.chance(50) => format!("{prefix}{}{}{ending}", place(rng), rng.pick(&["路", "镇", "乡", "街道"])),
-        _ => format!("{prefix}{}{ending}", place(rng)),
-    }
-}
+#[path = "../tests/support/estimates.rs"]
+mod estimates;
+#[path = "../tests/support/synthetic.rs"]
+mod synthetic;
+use estimates::EstimatesFile;
+use synthetic::{GIVEN, Kind, SURNAMES, draw_school};
 
 fn csv_text(schools: usize, seed: u64) -> String {
     let mut rng = Rng(seed);
@@ -452,18 +306,8 @@ fn csv_text(schools: usize, seed: u64) -> String {
     out.push_str(HEADER);
     out.push('\n');
     for i in 0..schools {
-        let (city, county, county_code) = *rng.pick(COUNTIES);
-        let mut share = rng.range(0, 999);
-        let &Kind { label: kind, category, students: (lo, hi), name_endings, .. } = KINDS
-            .iter()
-            .find(|k| {
-                let hit = share < k.permille;
-                share = share.saturating_sub(k.permille);
-                hit
-            })
-            .unwrap_or(&KINDS[1]);
-        let ending = *rng.pick(name_endings);
-        let name = school_name(&mut rng, county, ending, kind);
+        let ((city, county, county_code), &Kind { label: kind, category, students: (lo, hi), .. }, name) =
+            draw_school(&mut rng);
         let urban = if kind == "教学点" { "乡村" } else { rng.pick(&["城区", "镇区", "乡村", "乡村"]) };
         let students = rng.range(lo, hi);
         let classes = (students / rng.range(30, 50)).max(1);

@@ -1,0 +1,139 @@
+//! A synthetic province for the benchmarks: real Henan counties, the school types with their
+//! shares, code categories (those the default config expects) and sizes, and Chinese school
+//! names as county sheets write them.
+#![allow(dead_code)]
+
+use crate::splitmix::SplitMix as Rng;
+
+/// (city, county, county code): real Henan divisions.
+pub const COUNTIES: &[(&str, &str, &str)] = &[
+    ("郑州市", "中原区", "410102"),
+    ("郑州市", "二七区", "410103"),
+    ("郑州市", "金水区", "410105"),
+    ("郑州市", "巩义市", "410181"),
+    ("郑州市", "登封市", "410185"),
+    ("开封市", "杞县", "410221"),
+    ("开封市", "兰考县", "410225"),
+    ("洛阳市", "孟津区", "410308"),
+    ("洛阳市", "洛龙区", "410311"),
+    ("洛阳市", "栾川县", "410324"),
+    ("洛阳市", "嵩县", "410325"),
+    ("平顶山市", "鲁山县", "410423"),
+    ("安阳市", "林州市", "410581"),
+    ("新乡市", "辉县市", "410782"),
+    ("南阳市", "宛城区", "411302"),
+    ("南阳市", "卧龙区", "411303"),
+    ("南阳市", "南召县", "411321"),
+    ("南阳市", "方城县", "411322"),
+    ("南阳市", "西峡县", "411323"),
+    ("信阳市", "光山县", "411522"),
+    ("周口市", "太康县", "411627"),
+    ("驻马店市", "泌阳县", "411726"),
+];
+
+/// Syllables that make up place names: 桐柏, 红旗, 陈庄…
+pub const PLACE: &[&str] = &[
+    "桐", "柏", "红", "旗", "建", "设", "东", "西", "南", "北", "新", "华", "育", "才", "文", "化", "民", "主", "陈",
+    "王", "李", "张", "庄", "河", "山", "石", "桥", "岗", "营", "寨", "楼", "店", "集", "沟", "湾", "坪", "峪", "林",
+    "杨", "柳", "槐", "枣", "花", "园", "光", "明", "振", "兴", "和", "平", "安", "宁", "永", "丰", "裕", "隆", "长",
+    "重", "乐", "朝", "阳", "伏", "牛", "汝", "须", "水", "嵩", "伊", "洛",
+];
+pub const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
+    "罗",
+];
+pub const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀", "霞",
+    "平", "刚", "桂", "英", "建", "国", "红", "梅", "志", "华", "玉",
+];
+/// 无线网络覆盖.
+pub const WIFI: &[&str] = &["是", "是", "部分", "否"];
+pub const ORDINALS: &[&str] =
+    &["第一", "第二", "第三", "第四", "第五", "第六", "第七", "第八", "第九", "第十", "第十一"];
+
+/// One 办学类型 and how schools of that type look.
+pub struct Kind {
+    pub label: &'static str,
+    /// Share of all schools, in ‰.
+    pub permille: u64,
+    /// The first two digits of the school code (those the default config expects).
+    pub category: &'static str,
+    pub students: (u64, u64),
+    pub name_endings: &'static [&'static str],
+}
+
+pub const KINDS: &[Kind] = &[
+    Kind { label: "教学点", permille: 150, category: "21", students: (5, 80), name_endings: &["教学点"] },
+    Kind {
+        label: "小学",
+        permille: 450,
+        category: "21",
+        students: (60, 2_400),
+        name_endings: &["小学", "中心小学", "完全小学", "实验小学"],
+    },
+    Kind {
+        label: "初级中学",
+        permille: 200,
+        category: "31",
+        students: (200, 2_800),
+        name_endings: &["初级中学", "中学", "实验中学"],
+    },
+    Kind {
+        label: "九年一贯制学校",
+        permille: 100,
+        category: "31",
+        students: (300, 3_000),
+        name_endings: &["九年一贯制学校", "学校"],
+    },
+    Kind {
+        label: "高级中学",
+        permille: 50,
+        category: "31",
+        students: (800, 4_500),
+        name_endings: &["高级中学", "高中"],
+    },
+    Kind {
+        label: "完全中学",
+        permille: 50,
+        category: "31",
+        students: (900, 4_000),
+        name_endings: &["中学", "完全中学"],
+    },
+];
+
+pub fn place(rng: &mut Rng) -> String {
+    let n = if rng.chance(80) { 2 } else { 3 };
+    (0..n).map(|_| *rng.pick(PLACE)).collect()
+}
+
+/// A school name as sheets write them: 郑州市中原区第三小学, 嵩县陈庄乡红旗村教学点, 金水区桐柏路小学.
+/// Some names still repeat (the `duplicate_name` rule finds them), as in real sheets.
+pub fn school_name(rng: &mut Rng, city: &str, county: &str, ending: &str, kind: &str) -> String {
+    // Always the county: 第三小学 alone would name a school in every county.
+    let prefix = if rng.chance(40) { format!("{city}{county}") } else { county.to_string() };
+    match kind {
+        "教学点" => format!("{prefix}{}乡{}村{ending}", place(rng), place(rng)),
+        // A county has one 第三中学: ordinals are rare among 4,500 schools a county.
+        _ if rng.chance(2) => format!("{prefix}{}{ending}", rng.pick(ORDINALS)),
+        _ if rng.chance(50) => format!("{prefix}{}{}{ending}", place(rng), rng.pick(&["路", "镇", "乡", "街道"])),
+        _ => format!("{prefix}{}{ending}", place(rng)),
+    }
+}
+
+/// A school's place and kind: (city, county, county code), its 办学类型 (drawn by the shares
+/// of `KINDS`), and a name for it.
+pub fn draw_school(rng: &mut Rng) -> ((&'static str, &'static str, &'static str), &'static Kind, String) {
+    let (city, county, county_code) = *rng.pick(COUNTIES);
+    let mut share = rng.range(0, 999);
+    let kind = KINDS
+        .iter()
+        .find(|k| {
+            let hit = share < k.permille;
+            share = share.saturating_sub(k.permille);
+            hit
+        })
+        .unwrap_or(&KINDS[1]);
+    let ending = *rng.pick(kind.name_endings);
+    let name = school_name(rng, city, county, ending, kind.label);
+    ((city, county, county_code), kind, name)
+}
