@@ -120,8 +120,8 @@ fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let done = counts[3] + counts[4];
     let percent = (done * 100).checked_div(total).unwrap_or(0);
     let progress = fill(&m.ui_progress, &[("done", &done), ("total", &total), ("percent", &percent)]);
-    // Each state as symbol, word and count; only symbol and count when the line is too narrow
-    // (the help explains the symbols).
+    // Each state as symbol, word and count. When the line is too narrow the progress loses its
+    // percentage first, then the states their words (the help explains the symbols).
     let count_text = |s: &ReviewState, n: usize, words: bool| {
         if words {
             format!("{} {} {n}", theme::symbol(*s), s.label(lang))
@@ -130,7 +130,13 @@ fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         }
     };
     let full: usize = ReviewState::ALL.iter().zip(counts).map(|(s, n)| count_text(s, n, true).width() + 2).sum();
-    let words = 1 + full + progress.width() <= usize::from(area.width);
+    let fits = |progress: &str| 1 + full + progress.width() <= usize::from(area.width);
+    let short = progress.split(['（', '(']).next().unwrap_or_default().trim_end().to_string();
+    let (words, progress) = match (fits(&progress), fits(&short)) {
+        (true, _) => (true, progress),
+        (false, true) => (true, short),
+        (false, false) => (false, progress),
+    };
     let mut second: Vec<Span<'_>> = vec![Span::raw(" ")];
     for (s, n) in ReviewState::ALL.iter().zip(counts) {
         second.push(Span::styled(count_text(s, n, words), theme.state(*s)));
