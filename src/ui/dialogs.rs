@@ -104,7 +104,7 @@ fn confirm(frame: &mut Frame<'_>, area: Rect, app: &App, c: &Confirm, theme: The
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(m.ui_confirm_keys.clone(), theme.key()));
-    let inner = dialog(frame, area, 64, lines.len() as u16 + 4, &m.ui_confirm_title);
+    let inner = dialog(frame, area, 64, lines.len() as u16 + 2, &m.ui_confirm_title);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
