@@ -39,6 +39,8 @@ pub enum Command {
     Dispatch(DispatchArgs),
     #[command(subcommand)]
     Config(ConfigCommand),
+    #[command(subcommand)]
+    Key(KeyCommand),
     Demo,
 }
 
@@ -139,6 +141,17 @@ pub struct FlagArgs {
     pub note: String,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    Init,
+    Show {
+        #[arg(long)]
+        allowed_signers: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,6 +277,17 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                 )
             })
             .mut_subcommand("init", |p| p.about(h.help_config_init.as_str()).help_template(h.help_template.as_str()))
+    })
+    .mut_subcommand("key", |c| {
+        c.about(h.help_key.as_str())
+            .help_template(h.help_template.as_str())
+            .mut_subcommand("init", |p| p.about(h.help_key_init.as_str()).help_template(h.help_template.as_str()))
+            .mut_subcommand("show", |p| {
+                args(
+                    p.about(h.help_key_show.as_str()).help_template(h.help_template.as_str()),
+                    &[("allowed_signers", &h.help_key_allowed_signers), ("json", &h.help_json)],
+                )
+            })
     })
     .mut_subcommand("demo", |c| c.about(h.help_demo.as_str()).help_template(h.help_template.as_str()))
 }

@@ -4,6 +4,7 @@
 //! See ARCHITECTURE.md for the module map and the rules between modules.
 
 pub mod app;
+pub mod bundle;
 pub mod cli;
 pub mod clock;
 pub mod commands;

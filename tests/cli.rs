@@ -300,3 +300,42 @@ fn stats_and_dispatch_tables_in_chinese_and_in_english() {
     let en = stdout(&home.run(&["dispatch", "--lang", "en"]));
     assert!(en.contains("Prepared by: 张敏") && en.contains("Under 100M"), "{en}");
 }
+
+// the signing key (key init, key show)
+
+#[test]
+fn key_init_makes_one_key_and_show_prints_the_line_the_city_needs() {
+    let home = Home::new();
+    let out = home.run(&["key", "show"]);
+    assert_eq!(out.status.code(), Some(1), "no key yet");
+    assert!(stderr(&out).contains("shenhe key init"), "{}", stderr(&out));
+
+    let out = home.run(&["key", "init"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("SHA256:"));
+    let private = std::fs::read_to_string(home.path().join("keys/shenhe_ed25519")).unwrap();
+    assert!(private.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
+    let again = home.run(&["key", "init"]);
+    assert_eq!(again.status.code(), Some(1), "never overwrites");
+    assert_eq!(std::fs::read_to_string(home.path().join("keys/shenhe_ed25519")).unwrap(), private);
+
+    let out = home.run(&["key", "show", "--allowed-signers"]);
+    assert_eq!(out.status.code(), Some(2), "the principal is the county code, which is not set");
+    assert!(stderr(&out).contains("[county]"), "{}", stderr(&out));
+
+    std::fs::write(home.path().join("config.toml"), "[county]\ncode = \"410102\"\nname = \"中原区\"\n").unwrap();
+    let out = home.run(&["key", "show", "--allowed-signers"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line = stdout(&out);
+    assert_eq!(line.lines().count(), 1);
+    assert!(line.starts_with("410102 namespaces=\"shenhe-bundle\" ssh-ed25519 AAAA"), "{line}");
+    let shown = json(&home.run(&["key", "show", "--json"]));
+    assert_eq!(shown["allowed_signers"].as_str().unwrap(), line.trim_end());
+    assert!(shown["fingerprint"].as_str().unwrap().starts_with("SHA256:"));
+    // The private key appears in no output.
+    let body: String = private.lines().filter(|l| !l.starts_with("-----")).collect();
+    for args in [&["key", "show"][..], &["key", "show", "--json"], &["key", "init"]] {
+        let out = home.run(args);
+        assert!(!stdout(&out).contains(&body[..40]) && !stderr(&out).contains(&body[..40]));
+    }
+}

@@ -15,6 +15,7 @@ mod decide;
 mod demo;
 mod dispatch;
 mod import;
+mod key;
 mod list;
 mod review;
 mod stats;
@@ -92,6 +93,7 @@ pub fn run(ctx: &Context, command: Option<Command>, period: Option<Period>) -> O
         Some(Command::Stats(args)) => stats::run(ctx, args),
         Some(Command::Dispatch(args)) => dispatch::run(ctx, args),
         Some(Command::Config(c)) => config_cmd::run(ctx, c),
+        Some(Command::Key(k)) => key::run(ctx, k),
         Some(Command::Demo) => demo::run(ctx),
         None => review::run(ctx, period),
     }

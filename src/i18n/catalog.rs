@@ -354,6 +354,16 @@ catalog! {
     key_choose,
     key_close,
     help_screen_period,
+    key_exists,
+    key_missing,
+    key_io,
+    key_unusable,
+    help_key,
+    help_key_init,
+    help_key_show,
+    help_key_allowed_signers,
+    key_init_done,
+    key_needs_county_code,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.
