@@ -51,8 +51,8 @@ fn state_choices() -> String {
     ReviewState::ALL.iter().map(|s| format!("{} ({})", s.key(), s.label_zh())).collect::<Vec<_>>().join(", ")
 }
 
-/// What shenhe shows with no command, until the review screen lands: the store's periods and
-/// the next step.
+/// What shenhe shows with no command when there is no terminal for the screen: the store's
+/// periods and the next step.
 pub fn overview(ctx: &Context) -> Outcome {
     let m = ctx.lang.msg();
     let store = ctx.open_store()?;

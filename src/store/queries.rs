@@ -97,17 +97,7 @@ impl Store {
             "SELECT at, actor, school_code, action, old_state, new_state, note
              FROM review_log WHERE period = ?1 ORDER BY id",
         )?;
-        let rows = stmt.query_map([period.to_string()], |r| {
-            Ok(LogEntry {
-                at: r.get(0)?,
-                actor: r.get(1)?,
-                school_code: r.get(2)?,
-                action: r.get(3)?,
-                old_state: r.get(4)?,
-                new_state: r.get(5)?,
-                note: r.get(6)?,
-            })
-        })?;
+        let rows = stmt.query_map([period.to_string()], log_entry)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -141,6 +131,19 @@ pub struct LogEntry {
     pub old_state: Option<String>,
     pub new_state: Option<String>,
     pub note: Option<String>,
+}
+
+/// One review-log row, selected as `at, actor, school_code, action, old_state, new_state, note`.
+pub(super) fn log_entry(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
+    Ok(LogEntry {
+        at: r.get(0)?,
+        actor: r.get(1)?,
+        school_code: r.get(2)?,
+        action: r.get(3)?,
+        old_state: r.get(4)?,
+        new_state: r.get(5)?,
+        note: r.get(6)?,
+    })
 }
 
 /// [`Store::current_data`], also for use inside a transaction.

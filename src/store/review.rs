@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::queries::{LogEntry, previous_period, submission_data};
+use super::queries::{LogEntry, log_entry, previous_period, submission_data};
 use super::{AUDITOR_FLAG, Store, StoreError, StoredFinding};
 use crate::domain::dispatch::lists_of;
 use crate::domain::{Period, ReviewState, SchoolStatus, SchoolType, SubmissionData};
@@ -25,6 +25,21 @@ pub struct IndexRow {
     pub rules: u32,
     /// Bit i set: on dispatch list i (未联网, 不足 100M, 无多媒体教室), see [`lists_of`].
     pub lists: u8,
+}
+
+impl IndexRow {
+    /// Counts one open finding of `rule` on this row; `rules` gives each rule its bit.
+    fn count_finding(&mut self, rule: &str, error: bool, rules: &mut Vec<String>) {
+        let bit = rules.iter().position(|k| k == rule).unwrap_or_else(|| {
+            rules.push(rule.to_string());
+            rules.len() - 1
+        });
+        self.open_findings += 1;
+        self.open_errors += u16::from(error);
+        if bit < 32 {
+            self.rules |= 1 << bit;
+        }
+    }
 }
 
 /// The period's schools, by school code, and the rules their open findings name.
@@ -137,20 +152,8 @@ impl Store {
                 index.missing_schools += 1;
                 continue;
             };
-            let rule = r.get_ref(1)?.as_str()?;
-            let bit = match index.rules.iter().position(|k| k == rule) {
-                Some(bit) => bit,
-                None => {
-                    index.rules.push(rule.to_string());
-                    index.rules.len() - 1
-                }
-            };
-            let row = &mut index.rows[at];
-            row.open_findings += 1;
-            row.open_errors += u16::from(r.get::<_, bool>(2)?);
-            if bit < 32 {
-                row.rules |= 1 << bit;
-            }
+            let (rule, error) = (r.get_ref(1)?.as_str()?, r.get(2)?);
+            index.rows[at].count_finding(rule, error, &mut index.rules);
         }
         Ok(index)
     }
@@ -253,19 +256,7 @@ impl Store {
             "SELECT at, actor, school_code, action, old_state, new_state, note
              FROM review_log WHERE period = ?1 AND school_code = ?2 ORDER BY id",
         )?;
-        let log = stmt
-            .query_map(params![p, code], |r| {
-                Ok(LogEntry {
-                    at: r.get(0)?,
-                    actor: r.get(1)?,
-                    school_code: r.get(2)?,
-                    action: r.get(3)?,
-                    old_state: r.get(4)?,
-                    new_state: r.get(5)?,
-                    note: r.get(6)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
+        let log = stmt.query_map(params![p, code], log_entry)?.collect::<Result<_, _>>()?;
         Ok(SchoolDetail {
             state: ReviewState::from_key(&state).unwrap_or(ReviewState::Submitted),
             current,
@@ -373,16 +364,7 @@ impl Store {
         )?;
         let mut query = stmt.query(params![p, &*row.code])?;
         while let Some(r) = query.next()? {
-            let rule: String = r.get(0)?;
-            let bit = rules.iter().position(|k| *k == rule).unwrap_or_else(|| {
-                rules.push(rule);
-                rules.len() - 1
-            });
-            row.open_findings += 1;
-            row.open_errors += u16::from(r.get::<_, bool>(1)?);
-            if bit < 32 {
-                row.rules |= 1 << bit;
-            }
+            row.count_finding(r.get_ref(0)?.as_str()?, r.get(1)?, rules);
         }
         Ok(())
     }
