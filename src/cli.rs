@@ -37,6 +37,10 @@ pub enum Command {
     Flag(FlagArgs),
     Stats(StatsArgs),
     Dispatch(DispatchArgs),
+    Export(ExportArgs),
+    Verify(VerifyArgs),
+    Reopen(ReopenArgs),
+    Notices(NoticesArgs),
     #[command(subcommand)]
     Config(ConfigCommand),
     #[command(subcommand)]
@@ -143,6 +147,50 @@ pub struct FlagArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub period: Option<Period>,
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[arg(long, requires = "reason")]
+    pub force: bool,
+    #[arg(long, value_name = "TEXT", requires = "force")]
+    pub reason: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[arg(required = true, value_name = "BUNDLE")]
+    pub bundles: Vec<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReopenArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD", required = true)]
+    pub period: Period,
+    #[arg(long, value_name = "TEXT", required = true)]
+    pub reason: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NoticesArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub period: Option<Period>,
+    #[arg(long, value_name = "DIR", required = true)]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     Init,
@@ -225,6 +273,40 @@ pub fn localized_command(lang: Lang) -> clap::Command {
         args(
             c.about(h.help_dispatch.as_str()).help_template(h.help_template.as_str()),
             &[("period", &h.help_list_period), ("json", &h.help_json)],
+        )
+    })
+    .mut_subcommand("export", |c| {
+        args(
+            c.about(h.help_export.as_str()).help_template(h.help_template.as_str()),
+            &[
+                ("period", &h.help_list_period),
+                ("out", &h.help_export_out),
+                ("force", &h.help_export_force),
+                ("reason", &h.help_export_reason),
+                ("json", &h.help_json),
+            ],
+        )
+    })
+    .mut_subcommand("verify", |c| {
+        args(
+            c.about(h.help_verify.as_str()).help_template(h.help_template.as_str()),
+            &[
+                ("bundles", &h.help_verify_bundles),
+                ("allowed_signers", &h.help_verify_allowed_signers),
+                ("json", &h.help_json),
+            ],
+        )
+    })
+    .mut_subcommand("reopen", |c| {
+        args(
+            c.about(h.help_reopen.as_str()).help_template(h.help_template.as_str()),
+            &[("period", &h.help_period), ("reason", &h.help_reopen_reason), ("json", &h.help_json)],
+        )
+    })
+    .mut_subcommand("notices", |c| {
+        args(
+            c.about(h.help_notices.as_str()).help_template(h.help_template.as_str()),
+            &[("period", &h.help_list_period), ("out", &h.help_notices_out), ("json", &h.help_json)],
         )
     })
     .mut_subcommand("check", |c| {

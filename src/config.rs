@@ -24,6 +24,7 @@ pub struct Config {
     pub stats: Stats,
     pub rules: RuleSettings,
     pub review: Review,
+    pub export: Export,
     pub keys: KeyBindings,
     pub city: City,
 }
@@ -63,6 +64,14 @@ pub struct PeriodConfig {
 pub struct Review {
     /// Preset reasons offered when returning a school (退回重报).
     pub return_reasons: Vec<String>,
+}
+
+/// Where the reports to the city go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Export {
+    /// Empty: the `bundles` folder in the data directory.
+    pub dir: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -232,6 +241,23 @@ pub struct Paths {
 }
 
 impl Paths {
+    /// Where bundles go: `[export] dir`, else `bundles` in the data directory.
+    pub fn bundles_dir(&self, config: &Config) -> PathBuf {
+        match config.export.dir.trim() {
+            "" => self.data_dir.join("bundles"),
+            dir => PathBuf::from(dir),
+        }
+    }
+
+    /// The city's trusted keys file: `[city] trusted_keys`, relative to the config's folder.
+    pub fn trusted_keys(&self, config: &Config) -> PathBuf {
+        let file = Path::new(config.city.trusted_keys.trim());
+        match self.config.parent() {
+            Some(dir) if file.is_relative() => dir.join(file),
+            _ => file.to_path_buf(),
+        }
+    }
+
     /// Resolves the paths from `SHENHE_HOME` (if set) or the platform's directories,
     /// then applies `--config` and `--db`.
     pub fn resolve(home: Option<PathBuf>, config: Option<PathBuf>, db: Option<PathBuf>) -> Result<Paths, ConfigError> {

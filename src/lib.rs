@@ -10,6 +10,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod files;
 pub mod i18n;
 pub mod import;
 pub mod logging;

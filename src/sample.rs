@@ -8,6 +8,9 @@ use crate::import::{ImportError, ImportRequest, import_files};
 use crate::rules::{RuleSettings, check_period};
 use crate::store::{Store, StoreError};
 
+/// The sample county: (code, name, city).
+pub const COUNTY: (&str, &str, &str) = ("410102", "中原区", "郑州市");
+
 /// (period, file name, bytes) of each sheet, oldest period first.
 pub const SHEETS: [(&str, &str, &[u8]); 2] = [
     ("2026Q2", "2026Q2_中原区.csv", include_bytes!("../assets/sample/2026Q2_中原区.csv")),

@@ -51,6 +51,8 @@ pub enum Action {
     Comment,
     /// Undo the last decision.
     Undo,
+    /// Show what would be exported, then export the bundle after a confirm.
+    Export,
     /// Full help.
     Help,
     /// Leave shenhe.
@@ -59,7 +61,7 @@ pub enum Action {
 
 impl Action {
     /// Every action with its name in the config's `[keys]` table.
-    pub const ALL: [(&'static str, Action); 22] = [
+    pub const ALL: [(&'static str, Action); 23] = [
         ("move_down", Action::MoveDown),
         ("move_up", Action::MoveUp),
         ("page_down", Action::PageDown),
@@ -80,6 +82,7 @@ impl Action {
         ("flag", Action::Flag),
         ("comment", Action::Comment),
         ("undo", Action::Undo),
+        ("export", Action::Export),
         ("help", Action::Help),
         ("quit", Action::Quit),
     ];
@@ -189,13 +192,14 @@ pub struct KeyBindings {
     pub flag: Vec<String>,
     pub comment: Vec<String>,
     pub undo: Vec<String>,
+    pub export: Vec<String>,
     pub help: Vec<String>,
     pub quit: Vec<String>,
 }
 
 impl KeyBindings {
     /// (config name, action, keys) of every action.
-    fn entries(&self) -> [(&'static str, Action, &[String]); 22] {
+    fn entries(&self) -> [(&'static str, Action, &[String]); 23] {
         [
             ("move_down", Action::MoveDown, &self.move_down),
             ("move_up", Action::MoveUp, &self.move_up),
@@ -217,6 +221,7 @@ impl KeyBindings {
             ("flag", Action::Flag, &self.flag),
             ("comment", Action::Comment, &self.comment),
             ("undo", Action::Undo, &self.undo),
+            ("export", Action::Export, &self.export),
             ("help", Action::Help, &self.help),
             ("quit", Action::Quit, &self.quit),
         ]
@@ -314,6 +319,7 @@ mod tests {
             ("r", Action::Return),
             ("f", Action::Flag),
             ("u", Action::Undo),
+            ("e", Action::Export),
             ("?", Action::Help),
             ("q", Action::Quit),
         ] {

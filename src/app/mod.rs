@@ -4,6 +4,8 @@
 //! before the state shows them done. Only the rows on screen are read from the store
 //! ([`App::refresh`]); filtering, sorting and searching work on a compact in-memory index.
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, FixedOffset};
 
 use crate::domain::{Period, ReportingWindow, ReviewState, WindowStatus};
@@ -12,6 +14,7 @@ use crate::store::{ReviewIndex, RowIndicators, SchoolDetail, Store, StoreError};
 
 mod decide;
 pub mod editor;
+mod export;
 pub mod keymap;
 mod modes;
 pub mod search;
@@ -19,6 +22,7 @@ pub mod view;
 
 pub use decide::{Confirm, Intent, Prompt};
 pub use editor::LineEditor;
+pub use export::{ExportDialog, ExportSettings};
 pub use keymap::{Action, Key, KeyBindings, KeyCode, Keymap, KeymapError};
 pub use search::{Query, SearchIndex};
 pub use view::{Filter, FilterItem, SortOrder};
@@ -42,6 +46,8 @@ pub struct Settings {
     pub color: bool,
     /// The store's path, for the first-run screen.
     pub database: String,
+    /// What `e` needs to export; `None` where the screen cannot export.
+    pub export: Option<ExportSettings>,
 }
 
 impl Settings {
@@ -62,7 +68,15 @@ impl Settings {
             clock: crate::clock::now,
             color,
             database,
+            export: None,
         }
+    }
+
+    /// Lets `e` export, with keys from `keys_dir` and bundles into `out_dir`.
+    pub fn with_export(mut self, config: &crate::config::Config, keys_dir: PathBuf, out_dir: PathBuf) -> Settings {
+        let key_comment = crate::bundle::keys::comment_for(&config.county);
+        self.export = Some(ExportSettings { config: config.clone(), keys_dir, out_dir, key_comment });
+        self
     }
 }
 
@@ -84,6 +98,8 @@ pub enum Mode {
     Prompt(Prompt),
     /// A bulk decision waiting for yes or no.
     Confirm(Confirm),
+    /// What the export would write, waiting for yes or no (and a reason when forced).
+    Export(ExportDialog),
     /// The filter menu, with its highlighted line.
     Filter { items: Vec<FilterItem>, counts: Vec<usize>, cursor: usize },
     /// The sort menu, with its highlighted line.
@@ -277,6 +293,7 @@ impl App {
             Mode::Search { editor, origin } => self.search_key(key, editor, origin),
             Mode::Prompt(prompt) => self.prompt_key(key, prompt),
             Mode::Confirm(confirm) => self.confirm_key(key, confirm),
+            Mode::Export(dialog) => self.export_key(key, dialog),
             Mode::Filter { items, counts, cursor } => self.filter_key(key, items, counts, cursor),
             Mode::Sort { cursor } => self.sort_key(key, cursor),
             Mode::Help { scroll } => self.help_key(key, scroll),
@@ -292,6 +309,7 @@ impl App {
                 self.run_search(&query, Some(origin));
             }
             Mode::Prompt(prompt) => prompt.editor.insert(text),
+            Mode::Export(ExportDialog { reason: Some(editor), .. }) => editor.insert(text),
             _ => {}
         }
     }
@@ -354,6 +372,7 @@ impl App {
             Action::Flag => self.start(Intent::Flag),
             Action::Comment => self.start(Intent::Comment),
             Action::Undo => self.undo_last(),
+            Action::Export => self.start_export(),
             Action::Help => self.mode = Mode::Help { scroll: 0 },
             Action::Quit => self.quit = true,
         }

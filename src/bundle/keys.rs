@@ -89,6 +89,13 @@ pub fn init(dir: &Path, comment: &str) -> Result<SigningKey, KeyError> {
     Ok(SigningKey { private })
 }
 
+/// The comment of a new key: who it belongs to, so the city can tell keys apart.
+pub fn comment_for(county: &crate::config::County) -> String {
+    let who: Vec<&str> =
+        [county.code.trim(), county.city.trim(), county.name.trim()].into_iter().filter(|s| !s.is_empty()).collect();
+    if who.is_empty() { "shenhe".to_string() } else { format!("shenhe {}", who.join(" ")) }
+}
+
 /// The key pair in `dir`.
 pub fn load(dir: &Path) -> Result<SigningKey, KeyError> {
     let path = dir.join(PRIVATE_FILE);

@@ -1,3 +1,14 @@
-//! The signed bundle that goes to the city (PRODUCT.md §6). So far: the county's signing key.
+//! The signed bundle that goes to the city (PRODUCT.md §6): the county's signing key, the
+//! county's tables and data as CSV and XLSX, the manifest and the canonical zip container,
+//! export and verification, and the notice sent back to a returned school.
 
+pub mod allowed_signers;
+pub mod archive;
+pub mod export;
+mod forms;
 pub mod keys;
+pub mod manifest;
+pub mod notice;
+pub mod tables;
+pub mod verify;
+mod workbook;

@@ -30,6 +30,14 @@ pub fn run(ctx: &Context) -> Outcome {
     drop(store);
     let mut demo_ctx = Context { lang, config: ctx.config.clone(), paths: ctx.paths.clone() };
     demo_ctx.paths.database = database;
+    // The demo's key and bundles are throw-away too: a real key is never made by a demo.
+    demo_ctx.paths.keys_dir = dir.0.join("keys");
+    demo_ctx.paths.data_dir = dir.0.clone();
+    demo_ctx.config.export.dir = String::new();
+    if demo_ctx.config.county.code.trim().is_empty() {
+        let (code, name, city) = crate::sample::COUNTY;
+        demo_ctx.config.county = crate::config::County { code: code.into(), name: name.into(), city: city.into() };
+    }
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         return super::review::run(&demo_ctx, None);
     }

@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, command: KeyCommand) -> Outcome {
     let refused = |e: keys::KeyError| Failure::refused(e.user_message(lang));
     match command {
         KeyCommand::Init => {
-            let key = keys::init(dir, &comment(ctx)).map_err(refused)?;
+            let key = keys::init(dir, &keys::comment_for(&ctx.config.county)).map_err(refused)?;
             println!(
                 "{}",
                 fill(
@@ -63,11 +63,4 @@ fn shown(key: &SigningKey, line: Option<String>, path: &std::path::Path) -> Show
         allowed_signers: line,
         path: path.display().to_string(),
     }
-}
-
-/// The public key's comment: who it belongs to.
-fn comment(ctx: &Context) -> String {
-    let c = &ctx.config.county;
-    let who = [c.code.trim(), c.city.trim(), c.name.trim()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
-    if who.is_empty() { "shenhe".to_string() } else { format!("shenhe {}", who.join(" ")) }
 }

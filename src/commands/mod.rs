@@ -14,11 +14,15 @@ mod config_cmd;
 mod decide;
 mod demo;
 mod dispatch;
+mod export;
 mod import;
 mod key;
 mod list;
+mod notices;
+mod reopen;
 mod review;
 mod stats;
+mod verify;
 
 /// Everything a command needs: language, settings and where things live.
 pub struct Context {
@@ -92,6 +96,10 @@ pub fn run(ctx: &Context, command: Option<Command>, period: Option<Period>) -> O
         Some(Command::Flag(args)) => decide::flag(ctx, args),
         Some(Command::Stats(args)) => stats::run(ctx, args),
         Some(Command::Dispatch(args)) => dispatch::run(ctx, args),
+        Some(Command::Export(args)) => export::run(ctx, args),
+        Some(Command::Verify(args)) => verify::run(ctx, args),
+        Some(Command::Reopen(args)) => reopen::run(ctx, args),
+        Some(Command::Notices(args)) => notices::run(ctx, args),
         Some(Command::Config(c)) => config_cmd::run(ctx, c),
         Some(Command::Key(k)) => key::run(ctx, k),
         Some(Command::Demo) => demo::run(ctx),

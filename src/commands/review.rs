@@ -36,7 +36,11 @@ pub fn run(ctx: &Context, period: Option<Period>) -> Outcome {
 /// The screen's settings from the config and the environment.
 pub fn settings(ctx: &Context) -> Settings {
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    Settings::new(&ctx.config, ctx.lang, ctx.actor(), ctx.paths.database.display().to_string(), color)
+    Settings::new(&ctx.config, ctx.lang, ctx.actor(), ctx.paths.database.display().to_string(), color).with_export(
+        &ctx.config,
+        ctx.paths.keys_dir.clone(),
+        ctx.paths.bundles_dir(&ctx.config),
+    )
 }
 
 #[derive(Debug, thiserror::Error)]

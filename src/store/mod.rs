@@ -8,12 +8,14 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::i18n::{Lang, fill};
 
+mod bundles;
 mod decisions;
 mod findings;
 mod import;
 mod queries;
 mod review;
 
+pub use bundles::{BundleRecord, ReturnedSchool, SchoolRecord};
 pub use decisions::{AUDITOR_FLAG, Decision};
 pub use findings::{CheckBatch, CheckCounts, NewFinding, StoredFinding};
 pub use import::{ImportBatch, ImportCounts, RowOutcome};
@@ -44,6 +46,12 @@ pub enum StoreError {
     PeriodReported { period: String },
     #[error("no school {school_code} in period {period}")]
     NoSuchSchool { period: String, school_code: String },
+    #[error("period {period} is not reported")]
+    NotReported { period: String },
+    #[error("no period {period}")]
+    NoSuchPeriod { period: String },
+    #[error("bundle {sequence} of {period} was recorded meanwhile")]
+    SequenceTaken { period: String, sequence: u32 },
     #[error("school {school_code} changed since the decision")]
     ChangedSince { school_code: String },
     #[error("{path}: {source}")]
@@ -67,6 +75,11 @@ impl StoreError {
             StoreError::PeriodReported { period } => fill(&m.store_period_reported, &[("period", period)]),
             StoreError::NoSuchSchool { period, school_code } => {
                 fill(&m.store_no_such_school, &[("period", period), ("code", school_code)])
+            }
+            StoreError::NotReported { period } => fill(&m.store_not_reported, &[("period", period)]),
+            StoreError::NoSuchPeriod { period } => fill(&m.no_such_period, &[("period", period)]),
+            StoreError::SequenceTaken { period, sequence } => {
+                fill(&m.store_sequence_taken, &[("period", period), ("sequence", sequence)])
             }
             StoreError::ChangedSince { school_code } => fill(&m.store_changed_since, &[("code", school_code)]),
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))

@@ -25,7 +25,7 @@ fn state_key<S: serde::Serializer>(s: &ReviewState, ser: S) -> Result<S::Ok, S::
     ser.serialize_str(s.key())
 }
 
-const CURRENT: &str = "FROM submissions s
+pub(super) const CURRENT: &str = "FROM submissions s
      JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
      WHERE s.period = ?1";
 

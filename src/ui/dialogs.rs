@@ -10,7 +10,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::text::{pad, truncate};
 use super::theme::{BORDER, Theme};
-use crate::app::{Action, App, Confirm, FilterItem, Intent, Mode, Prompt, SortOrder};
+use crate::app::{Action, App, Confirm, ExportDialog, FilterItem, Intent, Mode, Prompt, SortOrder};
 use crate::i18n::{Lang, fill};
 use crate::rules::rule_title;
 
@@ -18,6 +18,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     match &app.mode {
         Mode::Prompt(p) => prompt(frame, area, app, p, theme),
         Mode::Confirm(c) => confirm(frame, area, app, c, theme),
+        Mode::Export(d) => export(frame, area, app, d, theme),
         Mode::Filter { items, counts, cursor } => filter_menu(frame, area, app, items, counts, *cursor, theme),
         Mode::Sort { cursor } => sort_menu(frame, area, app, *cursor, theme),
         Mode::Help { scroll } => help(frame, area, app, *scroll, theme),
@@ -106,6 +107,57 @@ fn confirm(frame: &mut Frame<'_>, area: Rect, app: &App, c: &Confirm, theme: The
     lines.push(Line::styled(m.ui_confirm_keys.clone(), theme.key()));
     let inner = dialog(frame, area, 64, lines.len() as u16 + 2, &m.ui_confirm_title);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// What `e` will export: the file, the counts, what is undecided, the window, the lock.
+fn export(frame: &mut Frame<'_>, area: Rect, app: &App, d: &ExportDialog, theme: Theme) {
+    let (lang, m) = (app.lang(), app.lang().msg());
+    let p = &d.preview;
+    let c = &p.counts;
+    let width: u16 = 72;
+    let text_width = usize::from(width - 2);
+    let path = d.out_dir.join(&p.file_name).display().to_string();
+    let mut lines = vec![
+        Line::raw(truncate(&fill(&m.ui_export_file, &[("path", &path)]), text_width)),
+        Line::raw(fill(
+            &m.ui_export_counts,
+            &[("schools", &c.schools), ("approved", &c.approved), ("returned", &c.returned), ("unfilled", &c.unfilled)],
+        )),
+    ];
+    let (first, last) = (p.window.first.to_string(), p.window.last.to_string());
+    let window = [("first", &first as &dyn std::fmt::Display), ("last", &last)];
+    lines.push(match p.inside_window {
+        true => Line::raw(fill(&m.ui_export_window_inside, &window)),
+        false => Line::styled(fill(&m.ui_export_window_outside, &window), theme.warning()),
+    });
+    if !p.pending.is_empty() {
+        lines.push(Line::styled(fill(&m.ui_export_pending, &[("count", &p.pending.len())]), theme.warning()));
+        for (code, name, state) in p.pending.iter().take(3) {
+            lines.push(Line::raw(truncate(&format!("  {code} {name} ({})", state.label(lang)), text_width)));
+        }
+    }
+    lines.push(Line::styled(m.ui_export_lock.clone(), theme.dim()));
+    lines.push(Line::raw(""));
+    let mut cursor = None;
+    match &d.reason {
+        None if p.pending.is_empty() => lines.push(Line::styled(m.ui_export_keys.clone(), theme.key())),
+        None => lines.push(Line::styled(m.ui_export_force_keys.clone(), theme.key())),
+        Some(editor) => {
+            let label = m.ui_export_reason.as_str();
+            let (shown, col) = editor.window(text_width.saturating_sub(label.width() + 1));
+            cursor = Some((lines.len() as u16, (label.width() + col) as u16));
+            lines.push(Line::from(vec![Span::styled(label, theme.key()), Span::raw(shown)]));
+            lines.push(match &d.error {
+                Some(e) => Line::styled(e.clone(), theme.error()),
+                None => Line::styled(m.ui_export_reason_keys.clone(), theme.dim()),
+            });
+        }
+    }
+    let inner = dialog(frame, area, width, lines.len() as u16 + 2, &m.ui_export_title);
+    frame.render_widget(Paragraph::new(lines), inner);
+    if let Some((row, col)) = cursor {
+        frame.set_cursor_position(Position::new(inner.x + col, inner.y + row));
+    }
 }
 
 /// The menu's words for one filter choice.

@@ -215,9 +215,12 @@ fn keys(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             (bound(Action::Quit), &m.key_quit),
             (bound(Action::Sort), &m.key_sort),
             (bound(Action::Comment), &m.key_comment),
+            (bound(Action::Export), &m.key_export),
         ],
         Mode::Search { .. } => vec![("Enter".into(), &m.key_confirm), ("Esc".into(), &m.key_cancel)],
-        Mode::Prompt(_) | Mode::Confirm(_) => vec![("Enter".into(), &m.key_confirm), ("Esc".into(), &m.key_cancel)],
+        Mode::Prompt(_) | Mode::Confirm(_) | Mode::Export(_) => {
+            vec![("Enter".into(), &m.key_confirm), ("Esc".into(), &m.key_cancel)]
+        }
         Mode::Filter { .. } | Mode::Sort { .. } => {
             vec![("j/k".into(), &m.key_move), ("Enter".into(), &m.key_choose), ("Esc".into(), &m.key_close)]
         }

@@ -1,0 +1,338 @@
+//! `export`: the county's report to the city as one signed file. Gathers the period's data from
+//! the store, lays out the files, lists them in the manifest, signs it, writes the archive under
+//! a temporary name, and only then, in one store transaction, records the bundle, locks the
+//! period and moves the file under its final name.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+
+use super::archive;
+use super::keys::{self, KeyError, SigningKey};
+use super::manifest::{self, Auditor, FileEntry, Forced, MANIFEST, Manifest, Replaced, SIGNATURE, StateCounts, Window};
+use super::tables::{self, Letterhead};
+use crate::config::Config;
+use crate::domain::dispatch::DispatchLists;
+use crate::domain::period::ReportingWindow;
+use crate::domain::stats::{self, Counts};
+use crate::domain::{Period, ReviewState};
+use crate::i18n::{Lang, fill};
+use crate::store::{BundleRecord, SchoolRecord, Store, StoreError};
+
+/// What an export would do, shown before it is done (the screen's `e`, the refusal message).
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub period: Period,
+    pub sequence: u32,
+    pub file_name: String,
+    pub counts: StateCounts,
+    /// Filled schools still 待审核 or 有疑问: (code, name, state).
+    pub pending: Vec<(String, String, ReviewState)>,
+    pub window: ReportingWindow,
+    pub inside_window: bool,
+    /// Set when the period is reported already: the bundle that locked it.
+    pub reported: Option<BundleRecord>,
+}
+
+/// A bundle written and on record.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub bytes: u64,
+    pub sequence: u32,
+    pub manifest: Manifest,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("[county] code is not set")]
+    NoCountyCode,
+    #[error("period {period} is reported already (bundle {sequence})")]
+    Reported { period: Period, sequence: u32 },
+    #[error("{} schools are not decided yet", schools.len())]
+    Pending { schools: Vec<(String, String, ReviewState)> },
+    #[error("--force needs a reason")]
+    NoReason,
+    #[error("{path}: a file of that name is there already")]
+    Exists { path: PathBuf },
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("building the bundle failed: {0}")]
+    Build(String),
+}
+
+impl ExportError {
+    pub fn user_message(&self, lang: Lang) -> String {
+        let m = lang.msg();
+        match self {
+            ExportError::NoCountyCode => m.export_no_county_code.clone(),
+            ExportError::Reported { period, sequence } => {
+                fill(&m.export_reported, &[("period", period), ("sequence", sequence)])
+            }
+            ExportError::Pending { schools } => {
+                let shown: Vec<String> = schools
+                    .iter()
+                    .take(20)
+                    .map(|(code, name, state)| format!("  {code} {name}（{}）", state.label(lang)))
+                    .collect();
+                let more = schools.len().saturating_sub(shown.len());
+                let mut text = fill(&m.export_pending, &[("count", &schools.len()), ("list", &shown.join("\n"))]);
+                if more > 0 {
+                    text.push('\n');
+                    text.push_str(&fill(&m.export_pending_more, &[("count", &more)]));
+                }
+                text
+            }
+            ExportError::NoReason => m.export_no_reason.clone(),
+            ExportError::Exists { path } => fill(&m.export_exists, &[("path", &path.display())]),
+            ExportError::Key(e) => e.user_message(lang),
+            ExportError::Store(e) => e.user_message(lang),
+            ExportError::Io { path, source } => fill(&m.export_io, &[("path", &path.display()), ("reason", source)]),
+            ExportError::Build(reason) => fill(&m.export_failed, &[("reason", reason)]),
+        }
+    }
+}
+
+/// The bundle's file name: `<county_code>_<period>_<n>.zip`.
+pub fn file_name(county_code: &str, period: Period, sequence: u32) -> String {
+    format!("{county_code}_{period}_{sequence}.zip")
+}
+
+/// What exporting `period` now would write, and what stands in its way.
+pub fn preview(
+    store: &Store,
+    config: &Config,
+    period: Period,
+    now: DateTime<FixedOffset>,
+) -> Result<Preview, ExportError> {
+    let records = store.school_records(period)?;
+    let reported = if store.period_reported(period)? { store.bundles(period)?.pop() } else { None };
+    let sequence = store.next_bundle_sequence(period)?;
+    let window = ReportingWindow::of(period, config.period.window);
+    let today = now.date_naive();
+    Ok(Preview {
+        period,
+        sequence,
+        file_name: file_name(config.county.code.trim(), period, sequence),
+        counts: state_counts(&records),
+        pending: pending(&records),
+        window,
+        inside_window: window.first <= today && today <= window.last,
+        reported,
+    })
+}
+
+/// How the export is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub period: Period,
+    pub out_dir: &'a Path,
+    /// `--force --reason`: export with schools still undecided, saying why.
+    pub force_reason: Option<&'a str>,
+    pub actor: &'a str,
+    pub now: DateTime<FixedOffset>,
+}
+
+/// Exports `request.period`: see the module comment for the order of things.
+pub fn export(
+    store: &mut Store,
+    config: &Config,
+    key: &SigningKey,
+    request: Request<'_>,
+) -> Result<Exported, ExportError> {
+    let code = config.county.code.trim();
+    if code.is_empty() {
+        return Err(ExportError::NoCountyCode);
+    }
+    let period = request.period;
+    let preview = preview(store, config, period, request.now)?;
+    if let Some(last) = &preview.reported {
+        return Err(ExportError::Reported { period, sequence: last.sequence });
+    }
+    let forced = match request.force_reason.map(str::trim) {
+        Some("") => return Err(ExportError::NoReason),
+        Some(reason) => {
+            Some(Forced { reason: reason.to_string(), pending: preview.pending.iter().map(|p| p.0.clone()).collect() })
+        }
+        None if !preview.pending.is_empty() => return Err(ExportError::Pending { schools: preview.pending }),
+        None => None,
+    };
+    let path = request.out_dir.join(&preview.file_name);
+    if path.exists() {
+        return Err(ExportError::Exists { path });
+    }
+    let replaces = store.bundles(period)?.pop().map(|last| Replaced { sequence: last.sequence, sha256: last.sha256 });
+    let files = contents(store, config, period, request.now)?;
+    let build = |e: zip::result::ZipError| ExportError::Build(e.to_string());
+    let named: Vec<(&str, &[u8])> = files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())).collect();
+    let deflated = archive::deflate(&named, request.now.naive_local()).map_err(build)?;
+    let manifest = Manifest {
+        format: manifest::FORMAT.to_string(),
+        county_code: code.to_string(),
+        county: config.county.name.trim().to_string(),
+        city: config.county.city.trim().to_string(),
+        period: period.to_string(),
+        sequence: preview.sequence,
+        replaces,
+        auditor: Auditor {
+            name: config.auditor.name.trim().to_string(),
+            phone: config.auditor.phone.trim().to_string(),
+        },
+        created_at: request.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        tool: format!("shenhe {}", env!("CARGO_PKG_VERSION")),
+        counts: preview.counts.clone(),
+        window: Window { first: preview.window.first.to_string(), last: preview.window.last.to_string() },
+        inside_window: preview.inside_window,
+        forced: forced.clone(),
+        signer: Signer::of(key),
+        files: named
+            .iter()
+            .zip(&deflated.stored_sha256)
+            .map(|((name, bytes), stored)| FileEntry {
+                path: name.to_string(),
+                bytes: bytes.len() as u64,
+                sha256: manifest::sha256_hex(bytes),
+                stored_sha256: stored.clone(),
+            })
+            .collect(),
+    };
+    let manifest_bytes = manifest.to_bytes();
+    let signature = key.sign(&manifest_bytes).map_err(|e| ExportError::Build(e.to_string()))?;
+    let signed: [(&str, &[u8]); 2] = [(MANIFEST, &manifest_bytes), (SIGNATURE, signature.as_bytes())];
+    let zip = archive::write(&signed, &deflated, request.now.naive_local()).map_err(build)?;
+
+    let record = BundleRecord {
+        sequence: preview.sequence,
+        path: path.display().to_string(),
+        sha256: manifest::sha256_hex(&zip),
+        bytes: zip.len() as u64,
+        created_at: manifest.created_at.clone(),
+        inside_window: preview.inside_window,
+        forced_reason: forced.map(|f| f.reason),
+    };
+    let temp = crate::files::write_temporary(request.out_dir, &preview.file_name, &zip)
+        .map_err(|source| ExportError::Io { path: request.out_dir.to_path_buf(), source })?;
+    let published = store.record_export(period, &record, request.actor, || crate::files::publish(&temp, &path, false));
+    if let Err(e) = published {
+        let _ = std::fs::remove_file(&temp);
+        // The rename may have happened before the commit failed: a file under the final name
+        // that is not on record must not be taken for a report.
+        if path.exists() && std::fs::read(&path).is_ok_and(|b| b == zip) {
+            let _ = std::fs::remove_file(&path);
+        }
+        return Err(e.into());
+    }
+    Ok(Exported { path, sha256: record.sha256, bytes: record.bytes, sequence: record.sequence, manifest })
+}
+
+use super::manifest::Signer;
+
+impl Signer {
+    fn of(key: &SigningKey) -> Signer {
+        Signer {
+            public_key: key.public().to_openssh().unwrap_or_default(),
+            fingerprint: keys::fingerprint(key.public()),
+        }
+    }
+}
+
+/// Schools by review state.
+pub fn state_counts(records: &[SchoolRecord]) -> StateCounts {
+    let mut c = StateCounts { schools: records.len() as u64, ..StateCounts::default() };
+    for r in records {
+        *match r.state {
+            ReviewState::Unfilled => &mut c.unfilled,
+            ReviewState::Submitted => &mut c.submitted,
+            ReviewState::Flagged => &mut c.flagged,
+            ReviewState::Returned => &mut c.returned,
+            ReviewState::Approved => &mut c.approved,
+        } += 1;
+    }
+    c
+}
+
+/// Filled schools not decided yet: what `export` refuses to leave behind without a reason.
+fn pending(records: &[SchoolRecord]) -> Vec<(String, String, ReviewState)> {
+    records
+        .iter()
+        .filter(|r| matches!(r.state, ReviewState::Submitted | ReviewState::Flagged))
+        .map(|r| (r.data.school_code.clone(), r.data.name.clone(), r.state))
+        .collect()
+}
+
+/// The files of the bundle besides the manifest and its signature, in archive order.
+fn contents(
+    store: &Store,
+    config: &Config,
+    period: Period,
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<(String, Vec<u8>)>, ExportError> {
+    let records = store.school_records(period)?;
+    let data: Vec<_> = records.iter().map(|r| r.data.clone()).collect();
+    let denominator = config.stats.bandwidth_denominator;
+    let total = data.iter().collect::<Counts>().figures(denominator);
+    let by_type: Vec<_> =
+        stats::by_school_type(&data).into_iter().map(|(t, counts)| (t, counts.figures(denominator))).collect();
+    let lists = DispatchLists::of(&data);
+    let letterhead = Letterhead {
+        city: config.county.city.trim().to_string(),
+        county: config.county.name.trim().to_string(),
+        county_code: config.county.code.trim().to_string(),
+        period,
+        auditor_name: config.auditor.name.trim().to_string(),
+        auditor_phone: config.auditor.phone.trim().to_string(),
+        date: now.date_naive(),
+    };
+    let workbook = tables::county_workbook(&letterhead, &total, &by_type, &lists, now.naive_utc())
+        .map_err(|e| ExportError::Build(e.to_string()))?;
+    let files = vec![
+        (README.to_string(), readme(&letterhead).into_bytes()),
+        ("schools.csv".to_string(), tables::schools_csv(&records)),
+        ("findings.csv".to_string(), tables::findings_csv(&store.findings(period, true)?)),
+        ("returned.csv".to_string(), tables::returned_csv(&store.returned_schools(period)?)),
+        ("review_log.csv".to_string(), tables::review_log_csv(&store.log_entries(period)?)),
+        ("statistics.csv".to_string(), tables::statistics_csv(&letterhead, &total, &by_type)),
+        ("dispatch.csv".to_string(), tables::dispatch_csv(&letterhead, &lists)),
+        ("county_tables.xlsx".to_string(), workbook),
+    ];
+    Ok(files)
+}
+
+/// The note for whoever opens the bundle by hand.
+pub const README: &str = "说明.txt";
+
+/// 说明.txt: what is inside and how to check it, with or without shenhe. Chinese only: it is
+/// read by the city's clerk, like the tables beside it.
+fn readme(h: &Letterhead) -> String {
+    let area = format!("{}{}", h.city, h.county);
+    let text = format!(
+        "{area}（{code}）{period} 教育信息化数据审核上报包\n\
+         \n\
+         本包由 shenhe 导出并签名。包内文件：\n\
+         - manifest.json        清单：县区、期次、上报次序、审核员、导出时间、是否在上报期内、各状态学校数、签名公钥，以及其余每个文件的字节数和 SHA-256\n\
+         - manifest.json.sig    对 manifest.json 的 OpenSSH 签名（SSHSIG，Ed25519，namespace 为 shenhe-bundle）\n\
+         - schools.csv          各学校本期最新一次填报数据（含附加列）及审核状态\n\
+         - findings.csv         审核发现的问题及说明\n\
+         - returned.csv         退回重报的学校及原因\n\
+         - review_log.csv       审核日志（谁在何时对哪所学校做了什么）\n\
+         - statistics.csv       统计表（填报率、互联网接入率、带宽 100M 以上比例、多媒体教室比例）\n\
+         - dispatch.csv         未联网、带宽不足 100M、无多媒体教室学校名单（半月调度表）\n\
+         - county_tables.xlsx   以上两张表的 Excel 版\n\
+         CSV 文件为 UTF-8（带 BOM），可直接用 Excel 打开。\n\
+         \n\
+         核验方法：\n\
+         1. 用 shenhe：shenhe verify 本文件.zip（信任的公钥放在 allowed_signers 文件中）。\n\
+         2. 不用 shenhe：解压后，在 allowed_signers 文件中加入县区提供的一行（shenhe key show --allowed-signers 的输出），然后运行\n\
+         \x20  ssh-keygen -Y verify -f allowed_signers -I {code} -n shenhe-bundle -s manifest.json.sig < manifest.json\n\
+         \x20  签名有效后，再用 sha256sum 逐个核对其余文件与 manifest.json 中的 sha256 是否一致。\n\
+         任何文件被改动、删除或增加，核验都会失败。\n",
+        code = h.county_code,
+        period = h.period,
+    );
+    text.replace('\n', "\r\n")
+}

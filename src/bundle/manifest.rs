@@ -1,0 +1,115 @@
+//! `manifest.json`: what the bundle is (county, period, sequence, who made it and when, whether
+//! on time, who signed it) and the size and SHA-256 of every other file in it. The signature
+//! covers exactly these bytes, so the manifest vouches for every byte of the files it lists.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The format this shenhe writes and reads. A city running an older shenhe refuses a newer
+/// format by name rather than misreading it.
+pub const FORMAT: &str = "shenhe-bundle/1";
+pub const MANIFEST: &str = "manifest.json";
+pub const SIGNATURE: &str = "manifest.json.sig";
+/// The largest manifest read (it lists a dozen files: a few KB).
+pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
+pub const MAX_SIGNATURE_BYTES: u64 = 16 << 10;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub county_code: String,
+    pub county: String,
+    pub city: String,
+    pub period: String,
+    /// 1 for the first report of the period, +1 after each reopen.
+    pub sequence: u32,
+    /// The bundle this one replaces (the previous sequence), when there is one.
+    pub replaces: Option<Replaced>,
+    pub auditor: Auditor,
+    /// RFC 3339 with the offset of the county's clock.
+    pub created_at: String,
+    pub tool: String,
+    pub counts: StateCounts,
+    pub window: Window,
+    /// Made on a day inside the county's reporting window.
+    pub inside_window: bool,
+    /// Present when the auditor exported with schools still undecided.
+    pub forced: Option<Forced>,
+    pub signer: Signer,
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replaced {
+    pub sequence: u32,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Auditor {
+    pub name: String,
+    pub phone: String,
+}
+
+/// Schools by review state at export time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCounts {
+    pub schools: u64,
+    pub unfilled: u64,
+    pub submitted: u64,
+    pub flagged: u64,
+    pub returned: u64,
+    pub approved: u64,
+}
+
+/// The county's reporting window for the period (config `[period] window`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub first: String,
+    pub last: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forced {
+    pub reason: String,
+    /// The schools still 待审核 or 有疑问 when it was exported.
+    pub pending: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signer {
+    /// OpenSSH public key line.
+    pub public_key: String,
+    /// `SHA256:…`
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub path: String,
+    pub bytes: u64,
+    /// Of the file's content, as `sha256sum` gives it after unzipping.
+    pub sha256: String,
+    /// Of the file's compressed bytes as they sit in the zip: a compressed stream has spare
+    /// bits that can change without changing the content, and no byte may change unseen.
+    pub stored_sha256: String,
+}
+
+impl Manifest {
+    /// The bytes that are signed and stored: pretty JSON, one trailing newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).expect("plain data always serialises");
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// The time it was made, as written.
+    pub fn created(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        chrono::DateTime::parse_from_rfc3339(&self.created_at).ok()
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,303 @@
+//! `verify`: is this bundle exactly what a county the city trusts signed? Checks, in order, that
+//! the archive is safe to open, that the manifest's signature holds, that the signer is trusted
+//! for the manifest's county, that every file is listed with its exact size and SHA-256 and no
+//! other file is there, and that the container itself is byte for byte the canonical one. The
+//! first failure is the answer, named so that a clerk can act on it.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use ssh_key::{PublicKey, SshSig};
+
+use super::allowed_signers::{AllowedSigners, ParseProblem, SignersError, Trust};
+use super::archive::{ArchiveProblem, LIMITS, Limits, Opened};
+use super::keys::{NAMESPACE, fingerprint};
+use super::manifest::{FORMAT, MANIFEST, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Manifest, SIGNATURE, sha256_hex};
+use crate::i18n::{Lang, fill};
+
+/// A bundle that passed every check.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub manifest: Manifest,
+    pub fingerprint: String,
+    /// The allowed_signers line that trusts the signer.
+    pub trusted_by_line: usize,
+}
+
+/// Why a bundle is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    Archive(ArchiveProblem),
+    Missing {
+        name: &'static str,
+    },
+    /// Not an SSH signature, or one made for another purpose.
+    SignatureUnreadable {
+        reason: String,
+    },
+    WrongNamespace {
+        found: String,
+    },
+    /// The signature does not match the manifest: the manifest was changed after signing, or
+    /// the signature belongs to another manifest.
+    SignatureMismatch,
+    ManifestUnreadable {
+        reason: String,
+    },
+    UnknownFormat {
+        found: String,
+    },
+    /// The manifest names a signer other than the key that signed it.
+    SignerNotAsStated {
+        stated: String,
+        signed: String,
+    },
+    UnknownKey {
+        fingerprint: String,
+    },
+    NotForCounty {
+        fingerprint: String,
+        county_code: String,
+        principals: Vec<String>,
+    },
+    NamespaceNotAllowed {
+        fingerprint: String,
+        line: usize,
+    },
+    KeyNotYetValid {
+        fingerprint: String,
+        line: usize,
+        from: DateTime<Utc>,
+    },
+    KeyExpired {
+        fingerprint: String,
+        line: usize,
+        until: DateTime<Utc>,
+    },
+    Unlisted {
+        name: String,
+    },
+    MissingFile {
+        name: String,
+    },
+    SizeMismatch {
+        name: String,
+        listed: u64,
+        found: u64,
+    },
+    HashMismatch {
+        name: String,
+    },
+    /// The content is as listed, but its compressed bytes in the zip were changed.
+    StoredBytesMismatch {
+        name: String,
+    },
+}
+
+impl From<ArchiveProblem> for Refusal {
+    fn from(p: ArchiveProblem) -> Refusal {
+        Refusal::Archive(p)
+    }
+}
+
+/// Checks `bytes`, a bundle, against the city's trusted keys as of `now`.
+pub fn verify(bytes: &[u8], signers: &AllowedSigners, now: DateTime<Utc>) -> Result<Verified, Refusal> {
+    verify_with(bytes, signers, now, LIMITS)
+}
+
+pub fn verify_with(
+    bytes: &[u8],
+    signers: &AllowedSigners,
+    now: DateTime<Utc>,
+    limits: Limits,
+) -> Result<Verified, Refusal> {
+    let mut archive = Opened::new(bytes, limits)?;
+    for name in [MANIFEST, SIGNATURE] {
+        if !archive.names().iter().any(|n| n == name) {
+            return Err(Refusal::Missing { name });
+        }
+    }
+    // The signed files are kept uncompressed, so their bytes in the zip are the signed bytes.
+    for name in [MANIFEST, SIGNATURE] {
+        if archive.stored(name)?.0 != zip::CompressionMethod::Stored {
+            return Err(ArchiveProblem::NotCanonical.into());
+        }
+    }
+    let manifest_bytes = archive.read(MANIFEST, MAX_MANIFEST_BYTES)?;
+    let signature = archive.read(SIGNATURE, MAX_SIGNATURE_BYTES)?;
+    let key = check_signature(&manifest_bytes, &signature)?;
+    let manifest: Manifest =
+        serde_json::from_slice(&manifest_bytes).map_err(|e| Refusal::ManifestUnreadable { reason: e.to_string() })?;
+    if manifest.format != FORMAT {
+        return Err(Refusal::UnknownFormat { found: manifest.format });
+    }
+    let signed = key.to_openssh().unwrap_or_default();
+    let stated = PublicKey::from_openssh(&manifest.signer.public_key).ok();
+    if stated.as_ref().map(PublicKey::key_data) != Some(key.key_data()) {
+        return Err(Refusal::SignerNotAsStated { stated: manifest.signer.public_key.clone(), signed });
+    }
+    let print = fingerprint(&key);
+    let trusted_by_line = match signers.judge(&manifest.county_code, &key, NAMESPACE, now) {
+        Trust::Trusted { line } => line,
+        Trust::UnknownKey => return Err(Refusal::UnknownKey { fingerprint: print }),
+        Trust::NotForPrincipal { principals } => {
+            return Err(Refusal::NotForCounty {
+                fingerprint: print,
+                county_code: manifest.county_code.clone(),
+                principals,
+            });
+        }
+        Trust::NamespaceNotAllowed { line } => return Err(Refusal::NamespaceNotAllowed { fingerprint: print, line }),
+        Trust::NotYetValid { line, from } => return Err(Refusal::KeyNotYetValid { fingerprint: print, line, from }),
+        Trust::Expired { line, until } => return Err(Refusal::KeyExpired { fingerprint: print, line, until }),
+    };
+    check_files(&mut archive, &manifest, limits)?;
+    let created = manifest
+        .created()
+        .ok_or_else(|| Refusal::ManifestUnreadable { reason: format!("created_at {:?}", manifest.created_at) })?;
+    if !archive.is_canonical(created.naive_local()) {
+        return Err(ArchiveProblem::NotCanonical.into());
+    }
+    Ok(Verified { manifest, fingerprint: print, trusted_by_line })
+}
+
+/// The key that made `signature` over `message` in the bundle namespace.
+fn check_signature(message: &[u8], signature: &[u8]) -> Result<PublicKey, Refusal> {
+    let unreadable = |reason: String| Refusal::SignatureUnreadable { reason };
+    let pem = std::str::from_utf8(signature).map_err(|e| unreadable(e.to_string()))?;
+    let sig = SshSig::from_pem(pem).map_err(|e| unreadable(e.to_string()))?;
+    // PEM leaves room for changes that decode the same (line breaks, spare base64 bits): the
+    // file must be exactly as written, or a changed byte of it would go unseen.
+    if sig.to_pem(ssh_key::LineEnding::LF).ok().as_deref() != Some(pem) {
+        return Err(unreadable("not in the form it was written in".into()));
+    }
+    if sig.namespace() != NAMESPACE {
+        return Err(Refusal::WrongNamespace { found: sig.namespace().to_string() });
+    }
+    let key = PublicKey::from(sig.public_key().clone());
+    key.verify(NAMESPACE, message, &sig).map_err(|_| Refusal::SignatureMismatch)?;
+    Ok(key)
+}
+
+/// Every entry besides the manifest and its signature is listed, every listed file is there,
+/// with the listed size and SHA-256.
+fn check_files(archive: &mut Opened<'_>, manifest: &Manifest, limits: Limits) -> Result<(), Refusal> {
+    let present: Vec<String> = archive.names().iter().filter(|n| *n != MANIFEST && *n != SIGNATURE).cloned().collect();
+    if let Some(extra) = present.iter().find(|n| !manifest.files.iter().any(|f| &&f.path == n)) {
+        return Err(Refusal::Unlisted { name: extra.clone() });
+    }
+    for file in &manifest.files {
+        if !present.contains(&file.path) {
+            return Err(Refusal::MissingFile { name: file.path.clone() });
+        }
+        let content = archive.read(&file.path, file.bytes.min(limits.entry_bytes))?;
+        let found = content.len() as u64;
+        if found != file.bytes {
+            return Err(Refusal::SizeMismatch { name: file.path.clone(), listed: file.bytes, found });
+        }
+        if sha256_hex(&content) != file.sha256 {
+            return Err(Refusal::HashMismatch { name: file.path.clone() });
+        }
+        if archive.stored(&file.path)?.1 != file.stored_sha256 {
+            return Err(Refusal::StoredBytesMismatch { name: file.path.clone() });
+        }
+    }
+    Ok(())
+}
+
+impl Refusal {
+    /// The reason in a sentence a city clerk can act on.
+    pub fn user_message(&self, lang: Lang) -> String {
+        let m = lang.msg();
+        let time = |t: &DateTime<Utc>| t.with_timezone(&local_offset()).format("%Y-%m-%d %H:%M").to_string();
+        match self {
+            Refusal::Archive(p) => archive_message(p, lang),
+            Refusal::Missing { name } => fill(&m.verify_missing, &[("name", name)]),
+            Refusal::SignatureUnreadable { reason } => fill(&m.verify_signature_unreadable, &[("reason", reason)]),
+            Refusal::WrongNamespace { found } => {
+                fill(&m.verify_wrong_namespace, &[("found", found), ("namespace", &NAMESPACE)])
+            }
+            Refusal::SignatureMismatch => m.verify_signature_mismatch.clone(),
+            Refusal::ManifestUnreadable { reason } => fill(&m.verify_manifest_unreadable, &[("reason", reason)]),
+            Refusal::UnknownFormat { found } => {
+                fill(&m.verify_unknown_format, &[("found", found), ("supported", &FORMAT)])
+            }
+            Refusal::SignerNotAsStated { .. } => m.verify_signer_not_as_stated.clone(),
+            Refusal::UnknownKey { fingerprint } => fill(&m.verify_unknown_key, &[("fingerprint", fingerprint)]),
+            Refusal::NotForCounty { fingerprint, county_code, principals } => fill(
+                &m.verify_not_for_county,
+                &[("fingerprint", fingerprint), ("county_code", county_code), ("principals", &principals.join(","))],
+            ),
+            Refusal::NamespaceNotAllowed { fingerprint, line } => fill(
+                &m.verify_namespace_not_allowed,
+                &[("fingerprint", fingerprint), ("line", line), ("namespace", &NAMESPACE)],
+            ),
+            Refusal::KeyNotYetValid { fingerprint, line, from } => fill(
+                &m.verify_key_not_yet_valid,
+                &[("fingerprint", fingerprint), ("line", line), ("time", &time(from))],
+            ),
+            Refusal::KeyExpired { fingerprint, line, until } => {
+                fill(&m.verify_key_expired, &[("fingerprint", fingerprint), ("line", line), ("time", &time(until))])
+            }
+            Refusal::Unlisted { name } => fill(&m.verify_unlisted, &[("name", name)]),
+            Refusal::MissingFile { name } => fill(&m.verify_missing_file, &[("name", name)]),
+            Refusal::SizeMismatch { name, listed, found } => {
+                fill(&m.verify_size_mismatch, &[("name", name), ("listed", listed), ("found", found)])
+            }
+            Refusal::HashMismatch { name } => fill(&m.verify_hash_mismatch, &[("name", name)]),
+            Refusal::StoredBytesMismatch { name } => fill(&m.verify_stored_mismatch, &[("name", name)]),
+        }
+    }
+}
+
+fn archive_message(p: &ArchiveProblem, lang: Lang) -> String {
+    let m = lang.msg();
+    let mb = |b: &u64| format!("{:.1} MB", *b as f64 / 1_048_576.0);
+    match p {
+        ArchiveProblem::NotAZip(reason) => fill(&m.verify_not_zip, &[("reason", reason)]),
+        ArchiveProblem::TooLarge { bytes, limit } => {
+            fill(&m.verify_too_large, &[("size", &mb(bytes)), ("limit", &mb(limit))])
+        }
+        ArchiveProblem::TooManyEntries { entries, limit } => {
+            fill(&m.verify_too_many_entries, &[("entries", entries), ("limit", limit)])
+        }
+        ArchiveProblem::UnsafeName { name } => fill(&m.verify_unsafe_name, &[("name", &name.escape_debug())]),
+        ArchiveProblem::DuplicateName => m.verify_duplicate_name.clone(),
+        ArchiveProblem::NotAPlainFile { name } => fill(&m.verify_not_plain_file, &[("name", name)]),
+        ArchiveProblem::EntryTooLarge { name, bytes, limit } => {
+            fill(&m.verify_entry_too_large, &[("name", name), ("size", &mb(bytes)), ("limit", &mb(limit))])
+        }
+        ArchiveProblem::TotalTooLarge { bytes, limit } => {
+            fill(&m.verify_total_too_large, &[("size", &mb(bytes)), ("limit", &mb(limit))])
+        }
+        ArchiveProblem::Damaged { name, reason } => fill(&m.verify_damaged, &[("name", name), ("reason", reason)]),
+        ArchiveProblem::NotCanonical => m.verify_not_canonical.clone(),
+    }
+}
+
+/// The offset times are shown in: the machine's own (the clerk's clock).
+fn local_offset() -> FixedOffset {
+    *crate::clock::now().offset()
+}
+
+/// Why a trusted keys file cannot be used, naming the line (the caller names the file).
+pub fn signers_message(e: &SignersError, lang: Lang) -> String {
+    let m = lang.msg();
+    match e {
+        SignersError::Read { source, .. } => fill(&m.signers_unreadable, &[("reason", source)]),
+        SignersError::Parse { line, reason, .. } => {
+            let reason = match reason {
+                ParseProblem::NotUtf8 => m.signers_not_utf8.clone(),
+                ParseProblem::UnterminatedQuote => m.signers_unterminated_quote.clone(),
+                ParseProblem::MissingKey => m.signers_missing_key.clone(),
+                ParseProblem::UnknownOption { name } => fill(&m.signers_unknown_option, &[("name", name)]),
+                ParseProblem::BadTime { value, .. } => fill(&m.signers_bad_time, &[("value", value)]),
+                ParseProblem::UnsupportedKeyType { found } => fill(&m.signers_key_type, &[("found", found)]),
+                ParseProblem::BadKeyBase64 | ParseProblem::BadKeyData | ParseProblem::KeyTypeMismatch { .. } => {
+                    m.signers_bad_key.clone()
+                }
+                // Rare option mistakes: the library's own words name them precisely.
+                other => other.to_string(),
+            };
+            fill(&m.signers_bad_line, &[("line", line), ("reason", &reason)])
+        }
+    }
+}

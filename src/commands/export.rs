@@ -1,0 +1,85 @@
+//! `shenhe export [--period P] [--out DIR] [--force --reason TEXT] [--json]`: the period's signed
+//! bundle for the city; the period is locked once it is written.
+
+use serde::Serialize;
+
+use super::{Context, Failure, Outcome, print_json};
+use crate::bundle::export::{self, Request};
+use crate::bundle::keys;
+use crate::cli::ExportArgs;
+use crate::i18n::fill;
+
+/// `export --json`.
+#[derive(Debug, Serialize)]
+struct Written {
+    bundle: String,
+    sha256: String,
+    bytes: u64,
+    sequence: u32,
+}
+
+pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
+    let (lang, m) = (ctx.lang, ctx.lang.msg());
+    let mut store = ctx.open_store()?;
+    let period = ctx.period_or_latest(&store, args.period)?;
+    if ctx.config.county.code.trim().is_empty() {
+        return Err(Failure::usage(fill(&m.export_no_county_code_at, &[("config", &ctx.paths.config.display())])));
+    }
+    let key = keys::load_or_init(&ctx.paths.keys_dir, &keys::comment_for(&ctx.config.county))
+        .map_err(|e| Failure::refused(e.user_message(lang)))?;
+    let out_dir = args.out.unwrap_or_else(|| ctx.paths.bundles_dir(&ctx.config));
+    let actor = ctx.actor();
+    let request = Request {
+        period,
+        out_dir: &out_dir,
+        force_reason: args.reason.as_deref().filter(|_| args.force),
+        actor: &actor,
+        now: crate::clock::now(),
+    };
+    let done = export::export(&mut store, &ctx.config, &key, request).map_err(|e| match e {
+        export::ExportError::NoReason => Failure::usage(e.user_message(lang)),
+        other => Failure::refused(other.user_message(lang)),
+    })?;
+    tracing::info!(%period, sequence = done.sequence, bytes = done.bytes, "exported");
+    if args.json {
+        print_json(&Written {
+            bundle: done.path.display().to_string(),
+            sha256: done.sha256,
+            bytes: done.bytes,
+            sequence: done.sequence,
+        });
+        return Ok(());
+    }
+    let c = &done.manifest.counts;
+    println!(
+        "{}",
+        fill(
+            &m.export_done,
+            &[
+                ("path", &done.path.display()),
+                ("sequence", &done.sequence),
+                ("period", &period),
+                ("bytes", &done.bytes),
+                ("sha256", &done.sha256),
+            ]
+        )
+    );
+    println!(
+        "{}",
+        fill(
+            &m.export_counts,
+            &[
+                ("schools", &c.schools),
+                ("approved", &c.approved),
+                ("returned", &c.returned),
+                ("unfilled", &c.unfilled),
+                ("pending", &(c.submitted + c.flagged)),
+            ]
+        )
+    );
+    let window = &done.manifest.window;
+    let timing = if done.manifest.inside_window { &m.export_inside_window } else { &m.export_outside_window };
+    println!("{}", fill(timing, &[("first", &window.first), ("last", &window.last)]));
+    println!("{}", fill(&m.export_fingerprint, &[("fingerprint", &done.manifest.signer.fingerprint)]));
+    Ok(())
+}

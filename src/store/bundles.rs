@@ -1,0 +1,169 @@
+//! Reports to the city: the record of each exported bundle, the period lock it sets, and the
+//! reopening that lifts it. The earlier bundles stay on record; the log says who did what.
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+
+use super::queries::{CURRENT, submission_data};
+use super::{Store, StoreError};
+use crate::domain::{Period, ReviewState, SubmissionData};
+
+/// One bundle on record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BundleRecord {
+    pub sequence: u32,
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub created_at: String,
+    pub inside_window: bool,
+    pub forced_reason: Option<String>,
+}
+
+/// A school's current sheet with its review state and revision number, as the bundle carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchoolRecord {
+    pub data: SubmissionData,
+    pub state: ReviewState,
+    pub revision: u32,
+}
+
+/// A school now 退回重报, with the reason of the return that sent it back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReturnedSchool {
+    pub school_code: String,
+    pub name: String,
+    pub at: String,
+    pub reason: String,
+}
+
+impl Store {
+    /// The bundles exported for `period`, first first.
+    pub fn bundles(&self, period: Period) -> Result<Vec<BundleRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT sequence, path, sha256, bytes, created_at, inside_window, forced_reason
+             FROM bundles WHERE period = ?1 ORDER BY sequence",
+        )?;
+        let rows = stmt.query_map([period.to_string()], |r| {
+            Ok(BundleRecord {
+                sequence: r.get(0)?,
+                path: r.get(1)?,
+                sha256: r.get(2)?,
+                bytes: r.get::<_, i64>(3)?.try_into().unwrap_or(0),
+                created_at: r.get(4)?,
+                inside_window: r.get(5)?,
+                forced_reason: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every school of the period with its current sheet, state and revision, by code.
+    pub fn school_records(&self, period: Period) -> Result<Vec<SchoolRecord>, StoreError> {
+        let sql = format!("SELECT s.school_code, r.*, s.state AS review_state {CURRENT} ORDER BY s.school_code");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([period.to_string()], |r| {
+            let state: String = r.get("review_state")?;
+            Ok(SchoolRecord {
+                data: submission_data(r)?,
+                state: ReviewState::from_key(&state).unwrap_or(ReviewState::Submitted),
+                revision: r.get("revision")?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The schools now 退回重报, each with the note of its latest return.
+    pub fn returned_schools(&self, period: Period) -> Result<Vec<ReturnedSchool>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.school_code, r.name, l.at, coalesce(l.note, '')
+             FROM submissions s
+             JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
+             JOIN review_log l ON l.id = (SELECT max(id) FROM review_log
+                 WHERE period = s.period AND school_code = s.school_code AND new_state = 'returned')
+             WHERE s.period = ?1 AND s.state = 'returned'
+             ORDER BY s.school_code",
+        )?;
+        let rows = stmt.query_map([period.to_string()], |r| {
+            Ok(ReturnedSchool { school_code: r.get(0)?, name: r.get(1)?, at: r.get(2)?, reason: r.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records an exported bundle and locks the period, in one transaction; `publish` (which
+    /// moves the finished file under its final name) runs inside it, so that either the bundle
+    /// is on record, the period locked and the file in place, or none of them.
+    pub fn record_export(
+        &mut self,
+        period: Period,
+        bundle: &BundleRecord,
+        actor: &str,
+        publish: impl FnOnce() -> std::io::Result<()>,
+    ) -> Result<(), StoreError> {
+        let id = period.to_string();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        super::decisions::refuse_if_reported(&tx, &id)?;
+        let next: u32 =
+            tx.query_row("SELECT coalesce(max(sequence), 0) + 1 FROM bundles WHERE period = ?1", [&id], |r| r.get(0))?;
+        if next != bundle.sequence {
+            return Err(StoreError::SequenceTaken { period: id, sequence: bundle.sequence });
+        }
+        tx.execute(
+            "INSERT INTO bundles (period, sequence, path, sha256, bytes, created_at, inside_window, forced_reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id,
+                bundle.sequence,
+                bundle.path,
+                bundle.sha256,
+                i64::try_from(bundle.bytes).unwrap_or(i64::MAX),
+                bundle.created_at,
+                bundle.inside_window,
+                bundle.forced_reason
+            ],
+        )?;
+        tx.execute("UPDATE periods SET status = 'reported' WHERE id = ?1", [&id])?;
+        let note = format!("#{} {} sha256 {}", bundle.sequence, bundle.path, bundle.sha256);
+        let note = match &bundle.forced_reason {
+            Some(reason) => format!("{note}; {reason}"),
+            None => note,
+        };
+        tx.execute(
+            "INSERT INTO review_log (at, actor, period, action, note) VALUES (?1, ?2, ?3, 'export', ?4)",
+            params![bundle.created_at, actor, id, note],
+        )?;
+        publish().map_err(|source| StoreError::Io { path: bundle.path.clone().into(), source })?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The sequence number the next bundle of `period` gets.
+    pub fn next_bundle_sequence(&self, period: Period) -> Result<u32, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(max(sequence), 0) + 1 FROM bundles WHERE period = ?1",
+            [period.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Unlocks a reported period (the city sent it back), logging who and why. The bundles
+    /// already made stay on record; the next one gets the next sequence number.
+    pub fn reopen(&mut self, period: Period, reason: &str, actor: &str, at: &str) -> Result<(), StoreError> {
+        let id = period.to_string();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let status: Option<String> =
+            tx.query_row("SELECT status FROM periods WHERE id = ?1", [&id], |r| r.get(0)).optional()?;
+        match status.as_deref() {
+            Some("reported") => {}
+            Some(_) => return Err(StoreError::NotReported { period: id }),
+            None => return Err(StoreError::NoSuchPeriod { period: id }),
+        }
+        tx.execute("UPDATE periods SET status = 'open' WHERE id = ?1", [&id])?;
+        tx.execute(
+            "INSERT INTO review_log (at, actor, period, action, note) VALUES (?1, ?2, ?3, 'reopen', ?4)",
+            params![at, actor, id, reason],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
