@@ -113,3 +113,94 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::app::tests::{key, press, sample_store, settings};
+    use crate::domain::ReviewState;
+    use crate::i18n::Lang;
+    use crate::store::Store;
+
+    /// The sample county's screen, able to export into a temporary directory.
+    pub(crate) fn exporting_app(store: Store, lang: Lang, dir: &std::path::Path) -> App {
+        let (code, name, city) = crate::sample::COUNTY;
+        let text = format!(
+            "[county]\ncode = \"{code}\"\nname = \"{name}\"\ncity = \"{city}\"\n[auditor]\nname = \"张敏\"\nphone = \"0371-12345678\"\n"
+        );
+        let config = Config::from_user_toml(&text, "test.toml", lang).unwrap();
+        let settings = settings(lang).with_export(&config, dir.join("keys"), dir.join("bundles"));
+        let mut app = App::open(store, None, settings).unwrap();
+        app.resize(19, false);
+        app.refresh().unwrap();
+        app
+    }
+
+    #[test]
+    fn with_schools_undecided_e_asks_a_reason_then_exports_and_locks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = exporting_app(sample_store(), Lang::Zh, dir.path());
+        press(&mut app, "e");
+        let Mode::Export(dialog) = &app.mode else { panic!("no export dialog: {:?}", app.status) };
+        assert_eq!(dialog.preview.counts.schools, 198);
+        assert!(!dialog.preview.pending.is_empty(), "the sample county has flagged schools");
+        assert_eq!(dialog.preview.file_name, "410102_2026Q3_1.zip");
+        press(&mut app, "y");
+        key(&mut app, KeyCode::Enter);
+        let Mode::Export(dialog) = &app.mode else { panic!("an empty reason does not export") };
+        assert!(dialog.error.is_some());
+        app.on_paste("市州要求今天先报");
+        key(&mut app, KeyCode::Enter);
+        assert!(matches!(app.mode, Mode::Normal));
+        assert!(app.locked, "{:?}", app.status);
+        let period = app.period.unwrap();
+        let bundles = app.store().bundles(period).unwrap();
+        assert_eq!(bundles.len(), 1);
+        assert_eq!(bundles[0].forced_reason.as_deref(), Some("市州要求今天先报"));
+        assert!(dir.path().join("bundles/410102_2026Q3_1.zip").exists());
+        assert!(app.status.as_ref().unwrap().text.contains("410102_2026Q3_1.zip"));
+        assert!(dir.path().join("keys").join(keys::PRIVATE_FILE).exists(), "the key is made on first need");
+
+        // Read-only now: a decision is refused, and `e` says where the report went.
+        let before = app.store().list(period, None).unwrap();
+        press(&mut app, "a");
+        assert!(app.status.as_ref().unwrap().error);
+        assert_eq!(app.store().list(period, None).unwrap(), before);
+        press(&mut app, "e");
+        assert!(matches!(app.mode, Mode::Normal));
+        assert!(app.status.as_ref().unwrap().text.contains("410102_2026Q3_1.zip"));
+    }
+
+    #[test]
+    fn with_every_school_decided_e_exports_after_one_yes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sample_store();
+        store.execute_for_tests("UPDATE submissions SET state = 'approved' WHERE state IN ('submitted', 'flagged')");
+        let mut app = exporting_app(store, Lang::En, dir.path());
+        press(&mut app, "e");
+        let Mode::Export(dialog) = &app.mode else { panic!("no export dialog") };
+        assert!(dialog.preview.pending.is_empty());
+        assert_eq!(dialog.preview.counts.approved, 187);
+        press(&mut app, "y");
+        assert!(app.locked);
+        let bundles = app.store().bundles(app.period.unwrap()).unwrap();
+        assert_eq!((bundles.len(), bundles[0].forced_reason.as_ref()), (1, None));
+    }
+
+    #[test]
+    fn esc_cancels_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = exporting_app(sample_store(), Lang::Zh, dir.path());
+        let before = app.store().content_digest().unwrap();
+        press(&mut app, "e");
+        key(&mut app, KeyCode::Esc);
+        press(&mut app, "ey");
+        app.on_paste("原因");
+        key(&mut app, KeyCode::Esc);
+        assert!(matches!(app.mode, Mode::Normal));
+        assert!(!app.locked);
+        assert_eq!(app.store().content_digest().unwrap(), before);
+        assert!(!dir.path().join("bundles").exists());
+        assert_eq!(app.index.rows.iter().filter(|r| r.state == ReviewState::Approved).count(), 0);
+    }
+}

@@ -14,7 +14,7 @@ use crate::store::{ReviewIndex, RowIndicators, SchoolDetail, Store, StoreError};
 
 mod decide;
 pub mod editor;
-mod export;
+pub(crate) mod export;
 pub mod keymap;
 mod modes;
 pub mod search;

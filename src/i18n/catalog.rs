@@ -457,6 +457,7 @@ catalog! {
     signers_key_type,
     signers_bad_key,
     verify_stored_mismatch,
+    ui_export_folder,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use super::text::{pad, truncate};
+use super::text::{pad, truncate, truncate_left};
 use super::theme::{BORDER, Theme};
 use crate::app::{Action, App, Confirm, ExportDialog, FilterItem, Intent, Mode, Prompt, SortOrder};
 use crate::i18n::{Lang, fill};
@@ -116,9 +116,11 @@ fn export(frame: &mut Frame<'_>, area: Rect, app: &App, d: &ExportDialog, theme:
     let c = &p.counts;
     let width: u16 = 72;
     let text_width = usize::from(width - 2);
-    let path = d.out_dir.join(&p.file_name).display().to_string();
+    let folder = d.out_dir.display().to_string();
+    let label = fill(&m.ui_export_folder, &[("path", &"")]);
     let mut lines = vec![
-        Line::raw(truncate(&fill(&m.ui_export_file, &[("path", &path)]), text_width)),
+        Line::raw(fill(&m.ui_export_file, &[("path", &p.file_name)])),
+        Line::raw(format!("{label}{}", truncate_left(&folder, text_width.saturating_sub(label.width())))),
         Line::raw(fill(
             &m.ui_export_counts,
             &[("schools", &c.schools), ("approved", &c.approved), ("returned", &c.returned), ("unfilled", &c.unfilled)],

@@ -102,6 +102,19 @@ fn bulk_confirm_says_how_many() {
 }
 
 #[test]
+fn export_dialog_shows_counts_undecided_schools_and_the_window() {
+    // Nothing is exported here, so nothing is written under this (fixed, for the snapshot) path.
+    let dir = std::path::Path::new("/srv/shenhe/a-long-folder-name-for-the-bundles-of-the-county/usb");
+    for lang in [Lang::Zh, Lang::En] {
+        let mut app = crate::app::export::tests::exporting_app(crate::app::tests::sample_store(), lang, dir);
+        press(&mut app, "e");
+        insta::assert_snapshot!(format!("export_dialog_{lang:?}"), text(&screen(&mut app, 80, 24)));
+        press(&mut app, "y");
+        insta::assert_snapshot!(format!("export_reason_{lang:?}"), text(&screen(&mut app, 80, 24)));
+    }
+}
+
+#[test]
 fn help_lists_the_bound_keys() {
     let mut app = sample_app(Lang::Zh);
     press(&mut app, "?");

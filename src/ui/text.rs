@@ -4,6 +4,25 @@
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// `text` cut to at most `width` columns; a cut text ends in `~` so the reader knows.
+/// `text` cut from the left to `width` columns, `~` first when cut: for paths, whose end
+/// matters most.
+pub fn truncate_left(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut used = 1;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        kept.push(c);
+        used += w;
+    }
+    std::iter::once('~').chain(kept.into_iter().rev()).collect()
+}
+
 pub fn truncate(text: &str, width: usize) -> String {
     if text.width() <= width {
         return text.to_string();
