@@ -59,7 +59,7 @@ impl County {
         let out = dir.path().join("out");
         let request =
             Request { period, out_dir: &out, force_reason: Some("测试导出"), actor: "张敏", now: now() };
-        let done = export::export(&mut store, &config(code, name), &key, request).unwrap();
+        let done = export::export(&mut store, &config(code, name), || keys::load(&keys_dir), request).unwrap();
         let bundle = std::fs::read(&done.path).unwrap();
         let private_key_text = std::fs::read_to_string(keys_dir.join(keys::PRIVATE_FILE)).unwrap();
         County { _dir: dir, key, code: code.to_string(), bundle, private_key_text }

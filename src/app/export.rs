@@ -87,10 +87,6 @@ impl App {
     fn run_export(&mut self, preview: Preview, reason: Option<String>) {
         let (lang, m) = (self.lang(), self.lang().msg());
         let Some(settings) = self.settings.export.clone() else { return };
-        let key = match keys::load_or_init(&settings.keys_dir, &settings.key_comment) {
-            Ok(key) => key,
-            Err(e) => return self.error(e.user_message(lang)),
-        };
         let request = Request {
             period: preview.period,
             out_dir: &settings.out_dir,
@@ -98,7 +94,12 @@ impl App {
             actor: &self.settings.actor,
             now: (self.settings.clock)(),
         };
-        match export::export(&mut self.store, &settings.config, &key, request) {
+        match export::export(
+            &mut self.store,
+            &settings.config,
+            || keys::load_or_init(&settings.keys_dir, &settings.key_comment),
+            request,
+        ) {
             Ok(done) => {
                 tracing::info!(period = %preview.period, sequence = done.sequence, "exported from the screen");
                 self.locked = true;

@@ -138,11 +138,13 @@ pub struct Request<'a> {
     pub now: DateTime<FixedOffset>,
 }
 
-/// Exports `request.period`: see the module comment for the order of things.
+/// Exports `request.period`: see the module comment for the order of things. `key` gives the
+/// signing key (loading it, or making it on first need) once nothing stands in the way, so a
+/// refused export leaves no key behind.
 pub fn export(
     store: &mut Store,
     config: &Config,
-    key: &SigningKey,
+    key: impl FnOnce() -> Result<SigningKey, KeyError>,
     request: Request<'_>,
 ) -> Result<Exported, ExportError> {
     let code = config.county.code.trim();
@@ -166,6 +168,7 @@ pub fn export(
     if path.exists() {
         return Err(ExportError::Exists { path });
     }
+    let key = key()?;
     let replaces = store.bundles(period)?.pop().map(|last| Replaced { sequence: last.sequence, sha256: last.sha256 });
     let files = contents(store, config, period, request.now)?;
     let build = |e: zip::result::ZipError| ExportError::Build(e.to_string());
@@ -189,7 +192,7 @@ pub fn export(
         window: Window { first: preview.window.first.to_string(), last: preview.window.last.to_string() },
         inside_window: preview.inside_window,
         forced: forced.clone(),
-        signer: Signer::of(key),
+        signer: Signer::of(&key),
         files: named
             .iter()
             .zip(&deflated.stored_sha256)

@@ -25,8 +25,6 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
     if ctx.config.county.code.trim().is_empty() {
         return Err(Failure::usage(fill(&m.export_no_county_code_at, &[("config", &ctx.paths.config.display())])));
     }
-    let key = keys::load_or_init(&ctx.paths.keys_dir, &keys::comment_for(&ctx.config.county))
-        .map_err(|e| Failure::refused(e.user_message(lang)))?;
     let out_dir = args.out.unwrap_or_else(|| ctx.paths.bundles_dir(&ctx.config));
     let actor = ctx.actor();
     let request = Request {
@@ -36,7 +34,13 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
         actor: &actor,
         now: crate::clock::now(),
     };
-    let done = export::export(&mut store, &ctx.config, &key, request).map_err(|e| match e {
+    let done = export::export(
+        &mut store,
+        &ctx.config,
+        || keys::load_or_init(&ctx.paths.keys_dir, &keys::comment_for(&ctx.config.county)),
+        request,
+    )
+    .map_err(|e| match e {
         export::ExportError::NoReason => Failure::usage(e.user_message(lang)),
         other => Failure::refused(other.user_message(lang)),
     })?;

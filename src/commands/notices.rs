@@ -69,6 +69,7 @@ pub fn run(ctx: &Context, args: NoticesArgs) -> Outcome {
         println!("{}", fill(&m.notices_done, &[("count", &written.len()), ("dir", &args.out.display())]));
         for w in &written {
             println!("  {}", w.xlsx);
+            println!("  {}", w.text);
         }
     }
     Ok(())

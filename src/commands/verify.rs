@@ -18,6 +18,8 @@ use crate::i18n::{Lang, fill};
 struct Verdict {
     bundle: String,
     valid: bool,
+    /// False when the file could not even be read (a usage error: exit 2).
+    readable: bool,
     /// Why it is not valid.
     reason: Option<String>,
     county_code: Option<String>,
@@ -49,7 +51,7 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> Outcome {
         let verdict = match std::fs::read(path) {
             Err(e) => {
                 unreadable += 1;
-                failed(path, fill(&m.verify_unreadable, &[("reason", &e)]))
+                Verdict { readable: false, ..failed(path, e.to_string()) }
             }
             Ok(bytes) => match verify(&bytes, &signers, now) {
                 Ok(v) => valid(path, &v),
@@ -79,6 +81,7 @@ fn valid(path: &Path, v: &Verified) -> Verdict {
     Verdict {
         bundle: path.display().to_string(),
         valid: true,
+        readable: true,
         reason: None,
         county_code: Some(mf.county_code.clone()),
         county: Some(mf.county.clone()),
@@ -98,6 +101,7 @@ fn failed(path: &Path, reason: String) -> Verdict {
     Verdict {
         bundle: path.display().to_string(),
         valid: false,
+        readable: true,
         reason: Some(reason),
         county_code: None,
         county: None,

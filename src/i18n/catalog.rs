@@ -418,7 +418,6 @@ catalog! {
     export_outside_window,
     export_fingerprint,
     verify_no_signers,
-    verify_unreadable,
     verify_summary_invalid,
     verify_summary_unreadable,
     verify_invalid,
@@ -458,6 +457,7 @@ catalog! {
     signers_bad_key,
     verify_stored_mismatch,
     ui_export_folder,
+    verify_unreadable_line,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.
