@@ -120,10 +120,8 @@ fn failed(path: &Path, reason: String) -> Verdict {
 fn print_verdict(lang: Lang, v: &Verdict) {
     let m = lang.msg();
     if !v.valid {
-        println!(
-            "{}",
-            fill(&m.verify_invalid, &[("bundle", &v.bundle), ("reason", &v.reason.clone().unwrap_or_default())])
-        );
+        let label = if v.readable { &m.verify_invalid } else { &m.verify_unreadable_line };
+        println!("{}", fill(label, &[("bundle", &v.bundle), ("reason", &v.reason.clone().unwrap_or_default())]));
         return;
     }
     let text = |o: &Option<String>| o.clone().unwrap_or_default();
