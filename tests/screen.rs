@@ -353,3 +353,42 @@ fn english_screen_help_and_quit() {
 
     s.quit();
 }
+
+/// `e` on the screen exports the bundle after a confirm (with a reason, since schools are
+/// undecided); the header then says the period is reported, a decision is refused, and the
+/// bundle verifies with the county's allowed_signers line.
+#[test]
+fn export_from_the_screen_then_verify() {
+    let home = Home::with_fixture();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[county]\ncode = \"410102\"\nname = \"中原区\"\ncity = \"郑州市\"\n[auditor]\nname = \"张敏\"\nphone = \"0371-12345678\"\n",
+    )
+    .unwrap();
+    let mut s = home.screen(&[]);
+    s.wait_for("2141010205");
+    s.send("e");
+    s.wait_for("导出上报包");
+    s.wait_for("410102_2026Q3_1.zip");
+    s.send("y");
+    s.wait_for("强制上报的原因");
+    s.send("市州要求今天先报");
+    s.send("\r");
+    s.wait_for("已上报（只读）");
+    s.wait_for_status("410102_2026Q3_1.zip");
+    s.send("a");
+    s.wait_for_status("已上报并锁定");
+    s.quit();
+
+    let bundle = home.path().join("bundles/410102_2026Q3_1.zip");
+    assert!(bundle.exists(), "the bundle is in the data directory's bundles folder");
+    let line = home.run(&["key", "show", "--allowed-signers"]);
+    assert!(line.status.success(), "{}", String::from_utf8_lossy(&line.stderr));
+    let signers = home.path().join("allowed_signers");
+    std::fs::write(&signers, &line.stdout).unwrap();
+    let verified =
+        home.run(&["verify", "--allowed-signers", &signers.display().to_string(), &bundle.display().to_string()]);
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert!(verified.status.success(), "{said}{}", String::from_utf8_lossy(&verified.stderr));
+    assert!(said.contains("市州要求今天先报"), "the forced reason travels with the bundle: {said}");
+}
