@@ -33,7 +33,7 @@ use chrono::{DateTime, FixedOffset, TimeDelta};
 use criterion::{Criterion, SamplingMode};
 use shenhe::bundle::allowed_signers::AllowedSigners;
 use shenhe::bundle::export::{self, Exported, Request};
-use shenhe::bundle::keys::{self, SigningKey};
+use shenhe::bundle::keys;
 use shenhe::bundle::verify::verify;
 use shenhe::config::Config;
 use shenhe::domain::{Period, ReviewState};
@@ -183,11 +183,11 @@ fn main() {
     sizes(common(), large, small);
 }
 
-/// What every county shares: the config, the county's signing key, the city's trusted keys.
+/// What every county shares: the config, the county's signing key (in `dir/keys`), the city's
+/// trusted keys.
 struct Common {
     dir: tempfile::TempDir,
     config: Config,
-    key: SigningKey,
     /// The city's `allowed_signers`: a line for each county of the synthetic province, ours
     /// among them.
     signers: AllowedSigners,
@@ -213,7 +213,7 @@ impl Common {
         }
         let signers = AllowedSigners::parse(&lines).expect("allowed_signers");
         let at = |s: &str| DateTime::parse_from_rfc3339(s).expect("time");
-        Common { dir, config, key, signers, exported_at: at(EXPORTED_AT), verified_at: at(VERIFIED_AT).to_utc() }
+        Common { dir, config, signers, exported_at: at(EXPORTED_AT), verified_at: at(VERIFIED_AT).to_utc() }
     }
 }
 
@@ -334,7 +334,7 @@ impl County {
 }
 
 /// Copies the reviewed `store` into `dir`, opens the copy and exports it into `dir/out`; only
-/// `export::export` is timed.
+/// `export::export` is timed (reading the key file included).
 fn export_copy(common: &Common, store: &Path, period: Period, config: &Config, dir: &Path) -> (Exported, Duration) {
     std::fs::create_dir_all(dir).expect("run dir");
     let copy = dir.join("shenhe.db");
@@ -345,7 +345,9 @@ fn export_copy(common: &Common, store: &Path, period: Period, config: &Config, d
     let request =
         Request { period, out_dir: &out, force_reason: Some(FORCE_REASON), actor: AUDITOR, now: common.exported_at };
     let start = Instant::now();
-    let done = export::export(&mut store, config, &common.key, request).expect("export");
+    // The key is read from its file inside the export, as the command does.
+    let done =
+        export::export(&mut store, config, || keys::load(&common.dir.path().join("keys")), request).expect("export");
     let took = start.elapsed();
     // Closing the store (its WAL checkpoint) is not part of the export.
     drop(store);

@@ -110,7 +110,17 @@ pub fn preview(
     period: Period,
     now: DateTime<FixedOffset>,
 ) -> Result<Preview, ExportError> {
-    let records = store.school_records(period)?;
+    preview_of(store, config, period, now, &store.school_records(period)?)
+}
+
+/// [`preview`] over the period's schools as read already (an export reads them once).
+fn preview_of(
+    store: &Store,
+    config: &Config,
+    period: Period,
+    now: DateTime<FixedOffset>,
+    records: &[SchoolRecord],
+) -> Result<Preview, ExportError> {
     let reported = if store.period_reported(period)? { store.bundles(period)?.pop() } else { None };
     let sequence = store.next_bundle_sequence(period)?;
     let window = ReportingWindow::of(period, config.period.window);
@@ -119,8 +129,8 @@ pub fn preview(
         period,
         sequence,
         file_name: file_name(config.county.code.trim(), period, sequence),
-        counts: state_counts(&records),
-        pending: pending(&records),
+        counts: state_counts(records),
+        pending: pending(records),
         window,
         inside_window: window.first <= today && today <= window.last,
         reported,
@@ -152,7 +162,8 @@ pub fn export(
         return Err(ExportError::NoCountyCode);
     }
     let period = request.period;
-    let preview = preview(store, config, period, request.now)?;
+    let records = store.school_records(period)?;
+    let preview = preview_of(store, config, period, request.now, &records)?;
     if let Some(last) = &preview.reported {
         return Err(ExportError::Reported { period, sequence: last.sequence });
     }
@@ -170,7 +181,7 @@ pub fn export(
     }
     let key = key()?;
     let replaces = store.bundles(period)?.pop().map(|last| Replaced { sequence: last.sequence, sha256: last.sha256 });
-    let files = contents(store, config, period, request.now)?;
+    let files = contents(store, config, period, request.now, &records)?;
     let build = |e: zip::result::ZipError| ExportError::Build(e.to_string());
     let named: Vec<(&str, &[u8])> = files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())).collect();
     let deflated = archive::deflate(&named, request.now.naive_local()).map_err(build)?;
@@ -274,8 +285,8 @@ fn contents(
     config: &Config,
     period: Period,
     now: DateTime<FixedOffset>,
+    records: &[SchoolRecord],
 ) -> Result<Vec<(String, Vec<u8>)>, ExportError> {
-    let records = store.school_records(period)?;
     let data: Vec<_> = records.iter().map(|r| r.data.clone()).collect();
     let denominator = config.stats.bandwidth_denominator;
     let total = data.iter().collect::<Counts>().figures(denominator);
@@ -295,7 +306,7 @@ fn contents(
         .map_err(|e| ExportError::Build(e.to_string()))?;
     let files = vec![
         (README.to_string(), readme(&letterhead).into_bytes()),
-        ("schools.csv".to_string(), tables::schools_csv(&records)),
+        ("schools.csv".to_string(), tables::schools_csv(records)),
         ("findings.csv".to_string(), tables::findings_csv(&store.findings(period, true)?)),
         ("returned.csv".to_string(), tables::returned_csv(&store.returned_schools(period)?)),
         ("review_log.csv".to_string(), tables::review_log_csv(&store.log_entries(period)?)),
