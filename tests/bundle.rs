@@ -197,6 +197,10 @@ fn removed_added_and_renamed_files_are_refused() {
         let without: Vec<_> = files.iter().filter(|(n, _)| n != gone).cloned().collect();
         assert_eq!(refused(&without), Refusal::Missing { name: gone });
     }
+    let mut longer = files.clone();
+    longer[4].1.extend_from_slice(b"2141019999,\xe5\x81\x87\r\n");
+    let name = longer[4].0.clone();
+    assert!(matches!(refused(&longer), Refusal::SizeMismatch { name: n, .. } if n == name));
     let mut with = files.clone();
     with.push(("extra.csv".into(), b"a,b\r\n".to_vec()));
     assert_eq!(refused(&with), Refusal::Unlisted { name: "extra.csv".into() });

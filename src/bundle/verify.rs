@@ -188,7 +188,13 @@ fn check_files(archive: &mut Opened<'_>, manifest: &Manifest, limits: Limits) ->
         if !present.contains(&file.path) {
             return Err(Refusal::MissingFile { name: file.path.clone() });
         }
-        let content = archive.read(&file.path, file.bytes.min(limits.entry_bytes))?;
+        let content = match archive.read(&file.path, file.bytes.min(limits.entry_bytes)) {
+            // Larger than the signed manifest says: a changed file, whatever its header claims.
+            Err(ArchiveProblem::EntryTooLarge { bytes, .. }) if file.bytes <= limits.entry_bytes => {
+                return Err(Refusal::SizeMismatch { name: file.path.clone(), listed: file.bytes, found: bytes });
+            }
+            other => other?,
+        };
         let found = content.len() as u64;
         if found != file.bytes {
             return Err(Refusal::SizeMismatch { name: file.path.clone(), listed: file.bytes, found });
