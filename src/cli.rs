@@ -45,6 +45,8 @@ pub enum Command {
     Config(ConfigCommand),
     #[command(subcommand)]
     Key(KeyCommand),
+    #[command(subcommand)]
+    City(CityCommand),
     Demo,
 }
 
@@ -189,6 +191,25 @@ pub struct NoticesArgs {
     pub out: PathBuf,
     #[arg(long)]
     pub json: bool,
+}
+
+/// The city's commands (config `level = "city"`).
+#[derive(Debug, Subcommand)]
+pub enum CityCommand {
+    Import {
+        #[arg(required = true, value_name = "BUNDLE")]
+        bundles: Vec<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    Status {
+        #[arg(long, value_parser = parse_period, value_name = "PERIOD", required = true)]
+        period: Period,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -368,6 +389,26 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                 args(
                     p.about(h.help_key_show.as_str()).help_template(h.help_template.as_str()),
                     &[("allowed_signers", &h.help_key_allowed_signers), ("json", &h.help_json)],
+                )
+            })
+    })
+    .mut_subcommand("city", |c| {
+        c.about(h.help_city.as_str())
+            .help_template(h.help_template.as_str())
+            .mut_subcommand("import", |p| {
+                args(
+                    p.about(h.help_city_import.as_str()).help_template(h.help_template.as_str()),
+                    &[
+                        ("bundles", &h.help_verify_bundles),
+                        ("allowed_signers", &h.help_verify_allowed_signers),
+                        ("json", &h.help_json),
+                    ],
+                )
+            })
+            .mut_subcommand("status", |p| {
+                args(
+                    p.about(h.help_city_status.as_str()).help_template(h.help_template.as_str()),
+                    &[("period", &h.help_period), ("json", &h.help_json)],
                 )
             })
     })

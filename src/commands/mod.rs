@@ -10,6 +10,7 @@ use crate::i18n::{Lang, fill};
 use crate::store::Store;
 
 mod check;
+mod city;
 mod config_cmd;
 mod decide;
 mod demo;
@@ -102,6 +103,7 @@ pub fn run(ctx: &Context, command: Option<Command>, period: Option<Period>) -> O
         Some(Command::Notices(args)) => notices::run(ctx, args),
         Some(Command::Config(c)) => config_cmd::run(ctx, c),
         Some(Command::Key(k)) => key::run(ctx, k),
+        Some(Command::City(c)) => city::run(ctx, c),
         Some(Command::Demo) => demo::run(ctx),
         None => review::run(ctx, period),
     }

@@ -9,6 +9,7 @@ use rusqlite_migration::{M, Migrations};
 use crate::i18n::{Lang, fill};
 
 mod bundles;
+mod city;
 mod decisions;
 mod findings;
 mod import;
@@ -16,6 +17,7 @@ mod queries;
 mod review;
 
 pub use bundles::{BundleRecord, ReturnedSchool, SchoolRecord};
+pub use city::{CityBundle, Received};
 pub use decisions::{AUDITOR_FLAG, Decision};
 pub use findings::{CheckBatch, CheckCounts, NewFinding, StoredFinding};
 pub use import::{ImportBatch, ImportCounts, RowOutcome};
@@ -23,8 +25,11 @@ pub use queries::{ListedSubmission, LogEntry};
 pub use review::{IndexRow, ReviewIndex, RevisionInfo, RowIndicators, SchoolDetail, Undo};
 
 /// Numbered, append-only migrations: never edit one that has shipped, add the next.
-const MIGRATIONS: &[M<'static>] =
-    &[M::up(include_str!("migrations/001_initial.sql")), M::up(include_str!("migrations/002_findings_by_school.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("migrations/001_initial.sql")),
+    M::up(include_str!("migrations/002_findings_by_school.sql")),
+    M::up(include_str!("migrations/003_city_bundles.sql")),
+];
 
 /// Page size of a new store, in bytes.
 const PAGE_SIZE: i64 = 16_384;

@@ -1,0 +1,271 @@
+//! `shenhe city import BUNDLE...` and `shenhe city status --period P`: the city clerk receives
+//! the counties' bundles — each verified against the trusted keys and checked to come from a
+//! county of the config before anything is recorded — and sees at a glance who is in, which
+//! report, and whether on time.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{Context, Failure, Outcome, print_json};
+use crate::bundle::allowed_signers::AllowedSigners;
+use crate::bundle::manifest::{Manifest, StateCounts, sha256_hex};
+use crate::bundle::verify::{signers_message, verify};
+use crate::cli::CityCommand;
+use crate::config::Level;
+use crate::domain::Period;
+use crate::i18n::{Lang, fill};
+use crate::store::{CityBundle, Received, Store};
+use crate::ui::table::{Align, render};
+
+pub fn run(ctx: &Context, command: CityCommand) -> Outcome {
+    let m = ctx.lang.msg();
+    let config = ctx.paths.config.display();
+    if ctx.config.level != Level::City {
+        return Err(Failure::usage(fill(&m.city_needs_city_level, &[("config", &config)])));
+    }
+    if ctx.config.city.counties.is_empty() {
+        return Err(Failure::usage(fill(&m.city_no_counties, &[("config", &config)])));
+    }
+    match command {
+        CityCommand::Import { bundles, allowed_signers, json } => import(ctx, &bundles, allowed_signers, json),
+        CityCommand::Status { period, json } => status(ctx, period, json),
+    }
+}
+
+/// One bundle's fate, for `--json`.
+#[derive(Debug, Serialize)]
+struct Receipt {
+    bundle: String,
+    county_code: Option<String>,
+    period: Option<String>,
+    sequence: Option<u32>,
+    /// `loaded`, `replaced`, `already_have`, `older`, `conflicting`, or `refused`.
+    outcome: &'static str,
+    /// Why it was refused or kept out.
+    reason: Option<String>,
+}
+
+fn import(ctx: &Context, paths: &[std::path::PathBuf], signers: Option<std::path::PathBuf>, json: bool) -> Outcome {
+    let (lang, m) = (ctx.lang, ctx.lang.msg());
+    let trusted = signers.unwrap_or_else(|| ctx.paths.trusted_keys(&ctx.config));
+    let signers = AllowedSigners::load(&trusted).map_err(|e| {
+        Failure::usage(fill(
+            &m.verify_no_signers,
+            &[("path", &trusted.display()), ("reason", &signers_message(&e, lang))],
+        ))
+    })?;
+    let mut store = ctx.open_store()?;
+    let now = crate::clock::now();
+    let (mut refused, mut unreadable) = (0, 0);
+    let mut receipts = Vec::new();
+    for path in paths {
+        let shown = path.display().to_string();
+        let receipt = match std::fs::read(path) {
+            Err(e) => {
+                unreadable += 1;
+                refusal(&shown, fill(&m.verify_unreadable_line, &[("bundle", &shown), ("reason", &e)]))
+            }
+            Ok(bytes) => match receive(ctx, &mut store, &signers, path, &bytes, now) {
+                Ok((manifest, received)) => accepted(lang, &shown, &manifest, received),
+                Err(reason) => {
+                    refused += 1;
+                    refusal(&shown, fill(&m.city_refused, &[("bundle", &shown), ("reason", &reason)]))
+                }
+            },
+        };
+        if receipt.outcome == "conflicting" {
+            refused += 1;
+        }
+        if !json {
+            println!("{}", receipt.reason.clone().unwrap_or_default());
+        }
+        receipts.push(receipt);
+    }
+    if json {
+        print_json(&receipts);
+    }
+    match (unreadable, refused) {
+        (0, 0) => Ok(()),
+        (0, n) => Err(Failure::refused(fill(&m.city_import_summary, &[("count", &n), ("total", &paths.len())]))),
+        (n, _) => Err(Failure::usage(fill(&m.verify_summary_unreadable, &[("count", &n)]))),
+    }
+}
+
+/// Verifies one bundle, checks its county is the city's, and records it.
+fn receive(
+    ctx: &Context,
+    store: &mut Store,
+    signers: &AllowedSigners,
+    path: &Path,
+    bytes: &[u8],
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<(Manifest, Received), String> {
+    let (lang, m) = (ctx.lang, ctx.lang.msg());
+    let verified = verify(bytes, signers, now.to_utc()).map_err(|r| r.user_message(lang))?;
+    let manifest = verified.manifest;
+    if !ctx.config.city.counties.iter().any(|c| c.code == manifest.county_code) {
+        return Err(fill(&m.city_unknown_county, &[("code", &manifest.county_code), ("name", &manifest.county)]));
+    }
+    let record = CityBundle {
+        county_code: manifest.county_code.clone(),
+        period: manifest.period.clone(),
+        sequence: manifest.sequence,
+        sha256: sha256_hex(bytes),
+        file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        created_at: manifest.created_at.clone(),
+        received_at: now.to_rfc3339(),
+        inside_window: manifest.inside_window,
+        signer: verified.fingerprint,
+        manifest: String::from_utf8_lossy(&manifest.to_bytes()).into_owned(),
+    };
+    let received = store.receive_city_bundle(&record, bytes).map_err(|e| e.user_message(lang))?;
+    tracing::info!(county = %record.county_code, period = %record.period, sequence = record.sequence, ?received, "city import");
+    Ok((manifest, received))
+}
+
+fn refusal(bundle: &str, reason: String) -> Receipt {
+    Receipt {
+        bundle: bundle.to_string(),
+        county_code: None,
+        period: None,
+        sequence: None,
+        outcome: "refused",
+        reason: Some(reason),
+    }
+}
+
+fn accepted(lang: Lang, bundle: &str, mf: &Manifest, received: Received) -> Receipt {
+    let m = lang.msg();
+    let base = [
+        ("bundle", &bundle as &dyn std::fmt::Display),
+        ("county", &mf.county),
+        ("code", &mf.county_code),
+        ("period", &mf.period),
+        ("sequence", &mf.sequence),
+    ];
+    let (outcome, text) = match received {
+        Received::Loaded => ("loaded", fill(&m.city_loaded, &base)),
+        Received::Replaced { previous } => {
+            let [a, b, c, d, e] = base;
+            ("replaced", fill(&m.city_replaced, &[a, b, c, d, e, ("previous", &previous)]))
+        }
+        Received::AlreadyHave => ("already_have", fill(&m.city_already_have, &base)),
+        Received::Older { current } => {
+            let [a, b, c, d, e] = base;
+            ("older", fill(&m.city_older, &[a, b, c, d, e, ("current", &current)]))
+        }
+        Received::Conflicting { .. } => ("conflicting", fill(&m.city_conflicting, &base)),
+    };
+    Receipt {
+        bundle: bundle.to_string(),
+        county_code: Some(mf.county_code.clone()),
+        period: Some(mf.period.clone()),
+        sequence: Some(mf.sequence),
+        outcome,
+        reason: Some(text),
+    }
+}
+
+/// One county's line of `city status`.
+#[derive(Debug, Serialize)]
+struct CountyStatus {
+    county_code: String,
+    county: String,
+    received: bool,
+    sequence: Option<u32>,
+    created_at: Option<String>,
+    /// Reported inside the county's window (主动上报).
+    inside_window: Option<bool>,
+    forced: Option<String>,
+    counts: Option<StateCounts>,
+    signer: Option<String>,
+}
+
+fn status(ctx: &Context, period: Period, json: bool) -> Outcome {
+    let (lang, m) = (ctx.lang, ctx.lang.msg());
+    let store = ctx.open_store()?;
+    let bundles = store.city_bundles(&period.to_string()).map_err(|e| Failure::refused(e.user_message(lang)))?;
+    let rows: Vec<CountyStatus> = ctx
+        .config
+        .city
+        .counties
+        .iter()
+        .map(|c| {
+            let bundle = bundles.iter().find(|b| b.county_code == c.code);
+            let manifest = bundle.and_then(|b| serde_json::from_str::<Manifest>(&b.manifest).ok());
+            CountyStatus {
+                county_code: c.code.clone(),
+                county: c.name.clone(),
+                received: bundle.is_some(),
+                sequence: bundle.map(|b| b.sequence),
+                created_at: bundle.map(|b| b.created_at.clone()),
+                inside_window: bundle.map(|b| b.inside_window),
+                forced: manifest.as_ref().and_then(|mf| mf.forced.as_ref().map(|f| f.reason.clone())),
+                counts: manifest.map(|mf| mf.counts),
+                signer: bundle.map(|b| b.signer.clone()),
+            }
+        })
+        .collect();
+    if json {
+        print_json(&rows);
+        return Ok(());
+    }
+    let now = crate::clock::now().format("%Y-%m-%d %H:%M").to_string();
+    println!("{}", fill(&m.city_status_title, &[("city", &ctx.config.city.name), ("period", &period), ("now", &now)]));
+    print!("{}", table(lang, &rows));
+    let received = rows.iter().filter(|r| r.received).count();
+    let on_time = rows.iter().filter(|r| r.inside_window == Some(true)).count();
+    let missing: Vec<&str> = rows.iter().filter(|r| !r.received).map(|r| r.county.as_str()).collect();
+    let missing = if missing.is_empty() { m.city_none.clone() } else { missing.join("、") };
+    println!(
+        "{}",
+        fill(
+            &m.city_status_summary,
+            &[("received", &received), ("total", &rows.len()), ("on_time", &on_time), ("missing", &missing)]
+        )
+    );
+    Ok(())
+}
+
+fn table(lang: Lang, rows: &[CountyStatus]) -> String {
+    let m = lang.msg();
+    let yes_no = |v: bool| m.value_yes_no.split('/').nth(usize::from(!v)).unwrap_or_default().to_string();
+    let headers = [
+        &m.city_col_county,
+        &m.city_col_received,
+        &m.city_col_sequence,
+        &m.city_col_created,
+        &m.city_col_on_time,
+        &m.city_col_schools,
+        &m.city_col_approved,
+        &m.city_col_returned,
+        &m.city_col_unfilled,
+        &m.city_col_pending,
+    ];
+    let headers: Vec<&str> = headers.iter().map(|h| h.as_str()).collect();
+    let mut align = vec![Align::Right; headers.len()];
+    align[0] = Align::Left;
+    align[1] = Align::Left;
+    align[4] = Align::Left;
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let count = |f: fn(&StateCounts) -> u64| r.counts.as_ref().map_or(String::new(), |c| f(c).to_string());
+            let created = r.created_at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+            vec![
+                format!("{}（{}）", r.county, r.county_code),
+                yes_no(r.received),
+                r.sequence.map_or(String::new(), |s| s.to_string()),
+                created.map_or(String::new(), |t| t.format("%m-%d %H:%M").to_string()),
+                r.inside_window.map_or(String::new(), yes_no),
+                count(|c| c.schools),
+                count(|c| c.approved),
+                count(|c| c.returned),
+                count(|c| c.unfilled),
+                count(|c| c.submitted + c.flagged),
+            ]
+        })
+        .collect();
+    render(&headers, &align, &cells)
+}

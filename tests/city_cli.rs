@@ -1,0 +1,184 @@
+//! The city clerk's first steps, from the command line: counties export their bundles, the city
+//! receives them (`city import`: verified, from a county of the config, the newest report
+//! current, older ones on record, replays ignored) and sees who is in (`city status`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NOW: &str = "2026-10-03T10:00:00+08:00";
+/// After the window (1–5 October): a report made then is late.
+const LATE: &str = "2026-10-08T10:00:00+08:00";
+const PERIOD: &str = "2026Q3";
+
+struct Home(tempfile::TempDir);
+
+impl Home {
+    fn with_config(config: &str) -> Home {
+        let home = Home(tempfile::tempdir().unwrap());
+        std::fs::write(home.path().join("config.toml"), config).unwrap();
+        home
+    }
+
+    /// A county with `unfilled.csv` imported as 2026Q3 (two filled schools, undecided).
+    fn county(code: &str, name: &str) -> Home {
+        let home = Home::with_config(&format!(
+            "[county]\ncode = \"{code}\"\nname = \"{name}\"\ncity = \"郑州市\"\n[auditor]\nname = \"审核员{code}\"\nphone = \"0371-1\"\n"
+        ));
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/unfilled.csv");
+        home.ok(NOW, &["import", &fixture.display().to_string(), "--period", PERIOD]);
+        home
+    }
+
+    /// 郑州市 with three counties, trusting `keys` (allowed_signers lines) beside its config.
+    fn city(keys: &str) -> Home {
+        let home = Home::with_config(
+            "level = \"city\"\n[city]\nname = \"郑州市\"\ncounties = [{ code = \"410102\", name = \"中原区\" }, \
+             { code = \"410103\", name = \"二七区\" }, { code = \"410105\", name = \"金水区\" }]\n",
+        );
+        std::fs::write(home.path().join("allowed_signers"), keys).unwrap();
+        home
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    fn run(&self, now: &str, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_shenhe"))
+            .args(args)
+            .env("SHENHE_HOME", self.path())
+            .env("SHENHE_NOW", now)
+            .env_remove("LANG")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, now: &str, args: &[&str]) -> Output {
+        let out = self.run(now, args);
+        assert!(out.status.success(), "{args:?}: {}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+        out
+    }
+
+    /// Exports (forced: two schools are undecided) at `now` and returns the bundle's path.
+    fn export(&self, now: &str) -> PathBuf {
+        let dir = arg(&self.path().join("out"));
+        let out = self.ok(now, &["export", "--force", "--reason", "先行上报", "--out", &dir, "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        PathBuf::from(v["bundle"].as_str().unwrap())
+    }
+
+    fn allowed_signers(&self) -> String {
+        stdout(&self.ok(NOW, &["key", "show", "--allowed-signers"]))
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+fn arg(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Two counties in, one missing; on time or not; the counts each county reported.
+#[test]
+fn the_city_receives_bundles_and_sees_who_is_in() {
+    let (zy, eq) = (Home::county("410102", "中原区"), Home::county("410103", "二七区"));
+    let (a, b) = (zy.export(NOW), eq.export(LATE));
+    let city = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
+    let out = city.ok(NOW, &["city", "import", &arg(&a), &arg(&b)]);
+    assert!(
+        stdout(&out).contains("已接收") && stdout(&out).contains("二七区（410103）2026Q3 第 1 次上报"),
+        "{}",
+        stdout(&out)
+    );
+
+    let status = json(&city.ok(NOW, &["city", "status", "--period", PERIOD, "--json"]));
+    let rows = status.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "one row per county of the config");
+    assert_eq!((rows[0]["county_code"].as_str(), rows[0]["received"].as_bool()), (Some("410102"), Some(true)));
+    assert_eq!(rows[0]["inside_window"], true);
+    assert_eq!(rows[1]["inside_window"], false, "二七区 reported on 8 October, after the window");
+    assert_eq!(rows[0]["counts"]["schools"], 5);
+    assert_eq!(rows[0]["counts"]["unfilled"], 3);
+    assert_eq!(rows[0]["forced"], "先行上报");
+    assert_eq!((rows[2]["county"].as_str(), rows[2]["received"].as_bool()), (Some("金水区"), Some(false)));
+
+    let text = stdout(&city.ok(NOW, &["city", "status", "--period", PERIOD]));
+    assert!(text.contains("已收到 2/3 个县区，按时上报 1 个；未收到：金水区"), "{text}");
+    let english = stdout(&city.ok(NOW, &["--lang", "en", "city", "status", "--period", PERIOD]));
+    assert!(english.contains("Received 2 of 3 counties, 1 on time; missing: 金水区"), "{english}");
+}
+
+/// A newer report replaces the current one (kept on record); the same or an older one again
+/// changes nothing and says so.
+#[test]
+fn a_newer_report_replaces_and_a_replay_is_ignored() {
+    let zy = Home::county("410102", "中原区");
+    let first = zy.export(NOW);
+    zy.ok(LATE, &["reopen", "--period", PERIOD, "--reason", "市州退回：补充说明"]);
+    let second = zy.export(LATE);
+    let city = Home::city(&zy.allowed_signers());
+
+    let out = json(&city.ok(NOW, &["city", "import", &arg(&first), "--json"]));
+    assert_eq!(out[0]["outcome"], "loaded");
+    let out = json(&city.ok(NOW, &["city", "import", &arg(&second), &arg(&first), &arg(&second), "--json"]));
+    let outcomes: Vec<&str> = out.as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["replaced", "already_have", "already_have"]);
+    let status = json(&city.ok(NOW, &["city", "status", "--period", PERIOD, "--json"]));
+    assert_eq!(status[0]["sequence"], 2);
+
+    // A city that gets report 2 first keeps it when report 1 arrives late.
+    let other = Home::city(&zy.allowed_signers());
+    other.ok(NOW, &["city", "import", &arg(&second)]);
+    let out = other.ok(NOW, &["city", "import", &arg(&first)]);
+    assert!(stdout(&out).contains("比现有的第 2 次旧"), "{}", stdout(&out));
+    assert_eq!(json(&other.ok(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["sequence"], 2);
+}
+
+/// A tampered bundle, one from a county the city does not have, or one signed by a key it does
+/// not trust is refused with its reason (exit 1) and changes nothing.
+#[test]
+fn refused_bundles_change_nothing() {
+    let zy = Home::county("410102", "中原区");
+    let stranger = Home::county("410221", "杞县");
+    let (good, foreign) = (zy.export(NOW), stranger.export(NOW));
+    let tampered = zy.path().join("tampered.zip");
+    let mut bytes = std::fs::read(&good).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&tampered, bytes).unwrap();
+
+    // The city trusts both keys, but 杞县 is not one of its counties.
+    let city = Home::city(&format!("{}{}", zy.allowed_signers(), stranger.allowed_signers()));
+    let before = stdout(&city.ok(NOW, &["city", "status", "--period", PERIOD, "--json"]));
+    for (bundle, says) in [(&tampered, "未接收"), (&foreign, "不在配置的所辖县区中")] {
+        let out = city.run(NOW, &["city", "import", &arg(bundle)]);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        assert!(stdout(&out).contains(says), "{}", stdout(&out));
+    }
+    let untrusting = Home::city(&stranger.allowed_signers());
+    let out = untrusting.run(NOW, &["city", "import", &arg(&good)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("不在信任的公钥文件中"), "{}", stdout(&out));
+    assert_eq!(stdout(&city.ok(NOW, &["city", "status", "--period", PERIOD, "--json"])), before);
+    assert_eq!(json(&untrusting.ok(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["received"], false);
+
+    // One good and one bad in one run: the good one is received, the run exits 1.
+    let out = city.run(NOW, &["city", "import", &arg(&good), &arg(&tampered)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&city.ok(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["received"], true);
+}
+
+/// The city's commands need a city's config; a county's copy is told how to get one.
+#[test]
+fn city_commands_need_a_city_config() {
+    let zy = Home::county("410102", "中原区");
+    let out = zy.run(NOW, &["city", "status", "--period", PERIOD]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("level = \"city\""));
+}
