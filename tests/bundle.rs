@@ -330,3 +330,24 @@ fn the_private_key_is_never_in_the_bundle() {
         assert!(!text.contains("PRIVATE KEY"));
     }
 }
+
+/// What the city loads from a bundle is what the county had: every school's sheet (extras
+/// included) and its review state.
+#[test]
+fn the_schools_read_back_from_a_bundle_are_the_countys() {
+    let county = County::exported("410102", "中原区", "reordered_extra.csv");
+    let loaded = shenhe::bundle::load::schools(&county.bundle).unwrap();
+    let period: Period = "2026Q3".parse().unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reordered_extra.csv");
+    let request =
+        ImportRequest { period, files: vec![file], sheets: Vec::new(), actor: "测试".into(), at: NOW.into() };
+    import_files(&mut store, &request, &mut |_| {}).unwrap();
+    let expected = store.current_data(period).unwrap();
+    assert_eq!(loaded.len(), expected.len());
+    for (got, want) in loaded.iter().zip(&expected) {
+        assert_eq!(got.data.content_hash(), want.content_hash(), "{} reads back the same", want.school_code);
+        assert!(!got.data.extras.is_empty(), "the extra columns travel");
+        assert!(matches!(got.state, shenhe::domain::ReviewState::Submitted | shenhe::domain::ReviewState::Unfilled));
+    }
+}

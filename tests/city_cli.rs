@@ -19,13 +19,17 @@ impl Home {
         home
     }
 
-    /// A county with `unfilled.csv` imported as 2026Q3 (two filled schools, undecided).
+    /// A county with `unfilled.csv` made its own (its code in the school codes and the county
+    /// columns) imported as 2026Q3: five schools, two filled and undecided.
     fn county(code: &str, name: &str) -> Home {
         let home = Home::with_config(&format!(
             "[county]\ncode = \"{code}\"\nname = \"{name}\"\ncity = \"郑州市\"\n[auditor]\nname = \"审核员{code}\"\nphone = \"0371-1\"\n"
         ));
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/unfilled.csv");
-        home.ok(NOW, &["import", &fixture.display().to_string(), "--period", PERIOD]);
+        let text = std::fs::read_to_string(fixture).unwrap().replace("410102", code).replace("中原区", name);
+        let sheet = home.path().join("sheet.csv");
+        std::fs::write(&sheet, text).unwrap();
+        home.ok(NOW, &["import", &sheet.display().to_string(), "--period", PERIOD]);
         home
     }
 
@@ -172,6 +176,52 @@ fn refused_bundles_change_nothing() {
     let out = city.run(NOW, &["city", "import", &arg(&good), &arg(&tampered)]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json(&city.ok(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["received"], true);
+}
+
+/// The city's figures by county are the counties' own; a county cannot report (and so
+/// overwrite) another county's schools.
+#[test]
+fn the_citys_figures_are_the_counties_own_and_counties_keep_to_their_schools() {
+    let (zy, eq) = (Home::county("410102", "中原区"), Home::county("410103", "二七区"));
+    eq.ok(NOW, &["approve", "--school", "2141010301"]);
+    eq.ok(NOW, &["return", "--school", "2141010302", "--reason", "数据有误"]);
+    let (a, b) = (zy.export(NOW), eq.export(NOW));
+    let city = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
+    city.ok(NOW, &["city", "import", &arg(&a), &arg(&b)]);
+    let by_county = json(&city.ok(NOW, &["stats", "--period", PERIOD, "--by", "county", "--json"]));
+    let rows = by_county.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{by_county}");
+    for (row, county) in rows.iter().zip([&zy, &eq]) {
+        let own = json(&county.ok(NOW, &["stats", "--period", PERIOD, "--json"]));
+        for key in ["schools", "filled", "unfilled", "connected", "bandwidth_100m", "fill_rate", "connected_rate"] {
+            assert_eq!(row[key], own[key], "{key}: {row} vs {own}");
+        }
+    }
+    let states: Vec<(String, String)> = json(&city.ok(NOW, &["list", "--period", PERIOD, "--json"]))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["school_code"].as_str().unwrap().into(), r["state"].as_str().unwrap().into()))
+        .collect();
+    assert!(states.contains(&("2141010301".into(), "approved".into())), "{states:?}");
+    assert!(states.contains(&("2141010302".into(), "returned".into())), "{states:?}");
+
+    // 金水区 reports a school of 中原区 as its own: refused, and 中原区's school is untouched.
+    let js = Home::with_config(
+        "[county]\ncode = \"410105\"\nname = \"金水区\"\ncity = \"郑州市\"\n[auditor]\nname = \"王\"\nphone = \"1\"\n",
+    );
+    let sheet = js.path().join("sheet.csv");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/unfilled.csv");
+    std::fs::write(&sheet, std::fs::read_to_string(fixture).unwrap().replace(",410102,", ",410105,")).unwrap();
+    js.ok(NOW, &["import", &arg(&sheet), "--period", PERIOD]);
+    let foreign = js.export(NOW);
+    let city_keys = std::fs::read_to_string(city.path().join("allowed_signers")).unwrap();
+    std::fs::write(city.path().join("allowed_signers"), format!("{city_keys}{}", js.allowed_signers())).unwrap();
+    let before = stdout(&city.ok(NOW, &["list", "--period", PERIOD, "--json"]));
+    let out = city.run(NOW, &["city", "import", &arg(&foreign)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("2141010201") && stdout(&out).contains("410102"), "{}", stdout(&out));
+    assert_eq!(stdout(&city.ok(NOW, &["list", "--period", PERIOD, "--json"])), before);
 }
 
 /// The city's commands need a city's config; a county's copy is told how to get one.

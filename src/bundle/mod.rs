@@ -7,6 +7,7 @@ pub mod archive;
 pub mod export;
 mod forms;
 pub mod keys;
+pub mod load;
 pub mod manifest;
 pub mod notice;
 pub mod tables;

@@ -119,9 +119,62 @@ fn receive(
         signer: verified.fingerprint,
         manifest: String::from_utf8_lossy(&manifest.to_bytes()).into_owned(),
     };
-    let received = store.receive_city_bundle(&record, bytes).map_err(|e| e.user_message(lang))?;
+    let stored = |e: crate::store::StoreError| e.user_message(lang);
+    let received = store.city_bundle_outcome(&record).map_err(stored)?;
+    if matches!(received, Received::Loaded | Received::Replaced { .. }) {
+        load(lang, store, &manifest, &record, bytes, &ctx.actor())?;
+    }
     tracing::info!(county = %record.county_code, period = %record.period, sequence = record.sequence, ?received, "city import");
     Ok((manifest, received))
+}
+
+/// Loads the bundle's schools into the period (as a new revision where they changed, with the
+/// state the county gave them) and records the bundle as current, in one transaction.
+fn load(
+    lang: Lang,
+    store: &mut Store,
+    mf: &Manifest,
+    record: &CityBundle,
+    bytes: &[u8],
+    actor: &str,
+) -> Result<(), String> {
+    let unloadable = |reason: String| fill(&lang.msg().city_unloadable, &[("reason", &reason)]);
+    let period: Period = mf.period.parse().map_err(|_| unloadable(format!("period {:?}", mf.period)))?;
+    let schools = crate::bundle::load::schools(bytes).map_err(unloadable)?;
+    let stored = |e: crate::store::StoreError| e.user_message(lang);
+    // A county reports its own schools only: one of another county, by its code or by a school
+    // code another county already reported, would overwrite that county's data.
+    let others: std::collections::HashMap<String, Option<String>> =
+        store.current_data(period).map_err(stored)?.into_iter().map(|d| (d.school_code, d.county_code)).collect();
+    for school in &schools {
+        let code = &school.data.school_code;
+        let theirs = school.data.county_code.as_ref().filter(|c| **c != mf.county_code);
+        let taken = others.get(code).and_then(|c| c.as_ref()).filter(|c| **c != mf.county_code);
+        if let Some(other) = theirs.or(taken) {
+            let args = [("code", code as &dyn std::fmt::Display), ("name", &school.data.name), ("other", other)];
+            return Err(fill(&lang.msg().city_foreign_school, &args));
+        }
+    }
+    let mut batch = store.begin_import(period, &record.received_at, actor).map_err(stored)?;
+    {
+        let mut rows = batch.rows().map_err(stored)?;
+        for (i, school) in schools.iter().enumerate() {
+            let mut data = school.data.clone();
+            // A sheet without the county's columns still belongs to the county that sent it.
+            data.county_code.get_or_insert_with(|| mf.county_code.clone());
+            data.county.get_or_insert_with(|| mf.county.clone());
+            data.city.get_or_insert_with(|| mf.city.clone());
+            let row = u32::try_from(i + 2).unwrap_or(u32::MAX);
+            rows.put(&data, &data.content_hash(), &record.file_name, row).map_err(stored)?;
+        }
+    }
+    for school in &schools {
+        batch.set_state(&school.data.school_code, school.state).map_err(stored)?;
+    }
+    batch.record_city_bundle(record, bytes).map_err(stored)?;
+    let files = serde_json::json!([{ "path": record.file_name, "sha256": record.sha256, "rows": schools.len() }]);
+    batch.commit(&files.to_string()).map_err(stored)?;
+    Ok(())
 }
 
 fn refusal(bundle: &str, reason: String) -> Receipt {

@@ -484,6 +484,8 @@ catalog! {
     city_col_pending,
     city_status_summary,
     city_none,
+    city_unloadable,
+    city_foreign_school,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

@@ -11,10 +11,10 @@ use crate::i18n::{Lang, fill};
 use crate::store::{ImportBatch, Store, StoreError};
 
 pub mod header;
-mod read;
+pub(crate) mod read;
 mod reader;
 pub mod rejects;
-mod row;
+pub(crate) mod row;
 pub mod value;
 
 pub use header::Column;

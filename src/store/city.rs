@@ -45,51 +45,14 @@ impl Store {
     /// newer is there already. One transaction.
     pub fn receive_city_bundle(&mut self, bundle: &CityBundle, bytes: &[u8]) -> Result<Received, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current: Option<(u32, String)> = tx
-            .query_row(
-                "SELECT sequence, sha256 FROM city_bundles WHERE county_code = ?1 AND period = ?2 AND current = 1",
-                params![bundle.county_code, bundle.period],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let same_sequence: Option<String> = tx
-            .query_row(
-                "SELECT sha256 FROM city_bundles WHERE county_code = ?1 AND period = ?2 AND sequence = ?3",
-                params![bundle.county_code, bundle.period, bundle.sequence],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let outcome = match (current, same_sequence) {
-            (_, Some(sha256)) if sha256 == bundle.sha256 => return Ok(Received::AlreadyHave),
-            (_, Some(_)) => return Ok(Received::Conflicting { sequence: bundle.sequence }),
-            (Some((current, _)), None) if current > bundle.sequence => return Ok(Received::Older { current }),
-            (Some((previous, _)), None) => Received::Replaced { previous },
-            (None, None) => Received::Loaded,
-        };
-        tx.execute(
-            "UPDATE city_bundles SET current = 0 WHERE county_code = ?1 AND period = ?2",
-            params![bundle.county_code, bundle.period],
-        )?;
-        tx.execute(
-            "INSERT INTO city_bundles (county_code, period, sequence, sha256, file_name, created_at, received_at,
-                 inside_window, signer, manifest, bundle, current)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1)",
-            params![
-                bundle.county_code,
-                bundle.period,
-                bundle.sequence,
-                bundle.sha256,
-                bundle.file_name,
-                bundle.created_at,
-                bundle.received_at,
-                bundle.inside_window,
-                bundle.signer,
-                bundle.manifest,
-                bytes
-            ],
-        )?;
+        let received = receive(&tx, bundle, bytes)?;
         tx.commit()?;
-        Ok(outcome)
+        Ok(received)
+    }
+
+    /// What receiving `bundle` would do, without doing it.
+    pub fn city_bundle_outcome(&self, bundle: &CityBundle) -> Result<Received, StoreError> {
+        outcome(&self.conn, bundle)
     }
 
     /// The current bundle of each county for `period`, by county code.
@@ -124,6 +87,66 @@ impl Store {
             |r| r.get(0),
         )?)
     }
+}
+
+/// What receiving `bundle` does, decided from what is on record.
+fn outcome(conn: &rusqlite::Connection, bundle: &CityBundle) -> Result<Received, StoreError> {
+    let current: Option<u32> = conn
+        .query_row(
+            "SELECT sequence FROM city_bundles WHERE county_code = ?1 AND period = ?2 AND current = 1",
+            params![bundle.county_code, bundle.period],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let same_sequence: Option<String> = conn
+        .query_row(
+            "SELECT sha256 FROM city_bundles WHERE county_code = ?1 AND period = ?2 AND sequence = ?3",
+            params![bundle.county_code, bundle.period, bundle.sequence],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(match (current, same_sequence) {
+        (_, Some(sha256)) if sha256 == bundle.sha256 => Received::AlreadyHave,
+        (_, Some(_)) => Received::Conflicting { sequence: bundle.sequence },
+        (Some(current), None) if current > bundle.sequence => Received::Older { current },
+        (Some(previous), None) => Received::Replaced { previous },
+        (None, None) => Received::Loaded,
+    })
+}
+
+/// Records `bundle` inside `tx` when it is new and newest; otherwise leaves the record as it is.
+pub(super) fn receive(
+    tx: &rusqlite::Transaction<'_>,
+    bundle: &CityBundle,
+    bytes: &[u8],
+) -> Result<Received, StoreError> {
+    let received = outcome(tx, bundle)?;
+    if !matches!(received, Received::Loaded | Received::Replaced { .. }) {
+        return Ok(received);
+    }
+    tx.execute(
+        "UPDATE city_bundles SET current = 0 WHERE county_code = ?1 AND period = ?2",
+        params![bundle.county_code, bundle.period],
+    )?;
+    tx.execute(
+        "INSERT INTO city_bundles (county_code, period, sequence, sha256, file_name, created_at, received_at,
+             inside_window, signer, manifest, bundle, current)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1)",
+        params![
+            bundle.county_code,
+            bundle.period,
+            bundle.sequence,
+            bundle.sha256,
+            bundle.file_name,
+            bundle.created_at,
+            bundle.received_at,
+            bundle.inside_window,
+            bundle.signer,
+            bundle.manifest,
+            bytes
+        ],
+    )?;
+    Ok(received)
 }
 
 #[cfg(test)]

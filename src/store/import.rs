@@ -257,6 +257,24 @@ impl ImportBatch<'_> {
         self.counts
     }
 
+    /// Sets a school's review state as its county reported it (a city loading a bundle).
+    pub fn set_state(&mut self, school_code: &str, state: ReviewState) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE submissions SET state = ?3, updated_at = ?4 WHERE period = ?1 AND school_code = ?2",
+            params![self.period, school_code, state.key(), self.at],
+        )?;
+        Ok(())
+    }
+
+    /// Records the county bundle these rows came from, in the same transaction (a city).
+    pub fn record_city_bundle(
+        &mut self,
+        bundle: &super::CityBundle,
+        bytes: &[u8],
+    ) -> Result<super::Received, StoreError> {
+        super::city::receive(&self.tx, bundle, bytes)
+    }
+
     /// Makes the whole import visible at once. `files` is a JSON array describing the sources.
     pub fn commit(self, files: &str) -> Result<ImportCounts, StoreError> {
         let c = self.counts;

@@ -1,0 +1,85 @@
+//! The schools of a (verified) bundle read back: what a city loads. `schools.csv` is written
+//! under the importer's own headings, so the importer's row reader reads it; the review state
+//! and revision columns are taken out of the extras, and the quote that guarded formula-like
+//! text in the CSV is taken off again.
+
+use super::archive::{LIMITS, Opened};
+use crate::domain::{ReviewState, SubmissionData};
+use crate::import::read::text_rows;
+use crate::import::row::{Layout, find_header};
+
+/// The CSV of the schools' data inside a bundle.
+pub const SCHOOLS: &str = "schools.csv";
+/// The review columns the county adds after the sheet's own.
+const STATE: &str = "审核状态";
+const REVISION: &str = "修订版本";
+
+/// One school as the county reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportedSchool {
+    pub data: SubmissionData,
+    pub state: ReviewState,
+}
+
+/// The schools in `bundle` (a bundle that passed `verify`). The error names the row and says
+/// what was wrong: a bundle from another shenhe version could differ.
+pub fn schools(bundle: &[u8]) -> Result<Vec<ReportedSchool>, String> {
+    let mut archive = Opened::new(bundle, LIMITS).map_err(|e| format!("{e:?}"))?;
+    let bytes = archive.read(SCHOOLS, LIMITS.entry_bytes).map_err(|e| format!("{e:?}"))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| format!("{SCHOOLS}: {e}"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rows: Vec<_> = text_rows(text, b',').map(|(row, _)| row).collect();
+    let header = find_header(&rows).ok_or_else(|| format!("{SCHOOLS}: no header row"))?;
+    let layout = Layout::from_header(&rows[header]).map_err(|e| format!("{SCHOOLS}: {e:?}"))?;
+    let mut schools = Vec::with_capacity(rows.len().saturating_sub(header + 1));
+    for row in rows.iter().skip(header + 1).filter(|r| !r.is_blank()) {
+        let mut data = layout.read(row).map_err(|problems| format!("{SCHOOLS} row {}: {problems:?}", row.number))?;
+        let state = data
+            .extras
+            .iter()
+            .find(|(h, _)| h == STATE)
+            .and_then(|(_, v)| ReviewState::parse(v))
+            .ok_or_else(|| format!("{SCHOOLS} row {}: no {STATE}", row.number))?;
+        data.extras.retain(|(h, _)| h != STATE && h != REVISION);
+        unguard(&mut data);
+        schools.push(ReportedSchool { data, state });
+    }
+    Ok(schools)
+}
+
+/// Takes off the `'` the CSV put before text Excel would take for a formula.
+fn unguard(data: &mut SubmissionData) {
+    let strip = |s: &mut String| {
+        if s.starts_with('\'') && s[1..].starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            s.remove(0);
+        }
+    };
+    strip(&mut data.name);
+    for s in [&mut data.city, &mut data.county, &mut data.contact_name, &mut data.contact_phone].into_iter().flatten() {
+        strip(s);
+    }
+    for (_, value) in &mut data.extras {
+        strip(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_formula_guard_comes_off_and_nothing_else_does() {
+        let mut data = SubmissionData {
+            name: "'=HYPERLINK(\"x\")".into(),
+            contact_phone: Some("'+86 371 1234".into()),
+            contact_name: Some("'张".into()),
+            extras: vec![("备注".into(), "'@home".into())],
+            ..Default::default()
+        };
+        unguard(&mut data);
+        assert_eq!(data.name, "=HYPERLINK(\"x\")");
+        assert_eq!(data.contact_phone.as_deref(), Some("+86 371 1234"));
+        assert_eq!(data.contact_name.as_deref(), Some("'张"), "a quote that guards nothing stays");
+        assert_eq!(data.extras[0].1, "@home");
+    }
+}
