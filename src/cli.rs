@@ -175,10 +175,13 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct ReopenArgs {
-    #[arg(long, value_parser = parse_period, value_name = "PERIOD", required = true)]
-    pub period: Period,
-    #[arg(long, value_name = "TEXT", required = true)]
-    pub reason: String,
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD", required_unless_present = "from")]
+    pub period: Option<Period>,
+    #[arg(long, value_name = "TEXT", required_unless_present = "from", conflicts_with = "from")]
+    pub reason: Option<String>,
+    /// The city's signed return notice.
+    #[arg(long, value_name = "NOTICE")]
+    pub from: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
 }
@@ -207,6 +210,18 @@ pub enum CityCommand {
     Status {
         #[arg(long, value_parser = parse_period, value_name = "PERIOD", required = true)]
         period: Period,
+        #[arg(long)]
+        json: bool,
+    },
+    Return {
+        #[arg(long, value_parser = parse_period, value_name = "PERIOD", required = true)]
+        period: Period,
+        #[arg(long, value_name = "CODE", required = true)]
+        county: String,
+        #[arg(long, value_name = "TEXT", required = true)]
+        reason: String,
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -321,7 +336,12 @@ pub fn localized_command(lang: Lang) -> clap::Command {
     .mut_subcommand("reopen", |c| {
         args(
             c.about(h.help_reopen.as_str()).help_template(h.help_template.as_str()),
-            &[("period", &h.help_period), ("reason", &h.help_reopen_reason), ("json", &h.help_json)],
+            &[
+                ("period", &h.help_period),
+                ("reason", &h.help_reopen_reason),
+                ("from", &h.help_reopen_from),
+                ("json", &h.help_json),
+            ],
         )
     })
     .mut_subcommand("notices", |c| {
@@ -409,6 +429,18 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                 args(
                     p.about(h.help_city_status.as_str()).help_template(h.help_template.as_str()),
                     &[("period", &h.help_period), ("json", &h.help_json)],
+                )
+            })
+            .mut_subcommand("return", |p| {
+                args(
+                    p.about(h.help_city_return.as_str()).help_template(h.help_template.as_str()),
+                    &[
+                        ("period", &h.help_period),
+                        ("county", &h.help_city_return_county),
+                        ("reason", &h.help_city_return_reason),
+                        ("out", &h.help_city_return_out),
+                        ("json", &h.help_json),
+                    ],
                 )
             })
     })

@@ -224,6 +224,65 @@ fn the_citys_figures_are_the_counties_own_and_counties_keep_to_their_schools() {
     assert_eq!(stdout(&city.ok(NOW, &["list", "--period", PERIOD, "--json"])), before);
 }
 
+/// The city sends a report back with a signed notice; the county reopens from it — only with a
+/// notice from its city's trusted key, meant for it, for its latest report.
+#[test]
+fn a_signed_return_notice_reopens_exactly_the_report_it_names() {
+    let (zy, eq) = (Home::county("410102", "中原区"), Home::county("410103", "二七区"));
+    let (a, b) = (zy.export(NOW), eq.export(NOW));
+    let city = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
+    city.ok(NOW, &["city", "import", &arg(&a), &arg(&b)]);
+    let sent = |county: &str| {
+        let out = city.ok(
+            LATE,
+            &[
+                "city",
+                "return",
+                "--period",
+                PERIOD,
+                "--county",
+                county,
+                "--reason",
+                "带宽数据需核实",
+                "--out",
+                &arg(&city.path().join("notices")),
+                "--json",
+            ],
+        );
+        let v = json(&out);
+        (PathBuf::from(v["notice"].as_str().unwrap()), v["allowed_signers"].as_str().unwrap().to_string())
+    };
+    let (notice, city_line) = sent("410102");
+    let (for_eq, _) = sent("410103");
+    assert!(city_line.starts_with("\"郑州市\" namespaces=\"shenhe-return\" ssh-ed25519 "), "{city_line}");
+
+    // Before the county trusts the city's key, the notice is refused.
+    let out = zy.run(LATE, &["reopen", "--from", &arg(&notice)]);
+    assert_eq!(out.status.code(), Some(2), "no trusted keys file yet");
+    std::fs::write(zy.path().join("allowed_signers"), format!("{city_line}\n")).unwrap();
+    let tampered = zy.path().join("tampered.zip");
+    let mut bytes = std::fs::read(&notice).unwrap();
+    let i = bytes.len() / 3;
+    bytes[i] ^= 0x01;
+    std::fs::write(&tampered, bytes).unwrap();
+    for (file, says) in [(&tampered, "退回通知未通过核验"), (&for_eq, "410103")] {
+        let out = zy.run(LATE, &["reopen", "--from", &arg(file)]);
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    zy.ok(LATE, &["reopen", "--from", &arg(&notice)]);
+    let second = zy.export(LATE);
+    // The old notice cannot reopen the new report.
+    let out = zy.run(LATE, &["reopen", "--from", &arg(&notice)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("第 1 次"), "{}", String::from_utf8_lossy(&out.stderr));
+    // The reason the city gave is in the county's review log, carried by report 2.
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&second).unwrap()).unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("review_log.csv").unwrap(), &mut log).unwrap();
+    assert!(log.contains("市州（郑州市）退回：带宽数据需核实"), "{log}");
+}
+
 /// The city's commands need a city's config; a county's copy is told how to get one.
 #[test]
 fn city_commands_need_a_city_config() {

@@ -247,7 +247,8 @@ pub fn export(
 use super::manifest::Signer;
 
 impl Signer {
-    fn of(key: &SigningKey) -> Signer {
+    /// The signer's public key and fingerprint, as a manifest or notice states them.
+    pub fn of(key: &SigningKey) -> Signer {
         Signer {
             public_key: key.public().to_openssh().unwrap_or_default(),
             fingerprint: keys::fingerprint(key.public()),

@@ -11,6 +11,8 @@ use crate::i18n::{Lang, fill};
 
 /// The SSHSIG namespace of every bundle signature.
 pub const NAMESPACE: &str = "shenhe-bundle";
+/// The namespace of a city's return notice: a bundle's signature can never pass for one.
+pub const RETURN_NAMESPACE: &str = "shenhe-return";
 /// File names of the key pair in the keys directory.
 pub const PRIVATE_FILE: &str = "shenhe_ed25519";
 pub const PUBLIC_FILE: &str = "shenhe_ed25519.pub";
@@ -63,7 +65,12 @@ impl SigningKey {
     /// An SSHSIG signature (PEM) of `message` in the bundle namespace, as `ssh-keygen -Y sign`
     /// makes it.
     pub fn sign(&self, message: &[u8]) -> Result<String, ssh_key::Error> {
-        self.private.sign(NAMESPACE, HashAlg::Sha512, message)?.to_pem(LineEnding::LF)
+        self.sign_in(NAMESPACE, message)
+    }
+
+    /// The same in another namespace (a city's return notice).
+    pub fn sign_in(&self, namespace: &str, message: &[u8]) -> Result<String, ssh_key::Error> {
+        self.private.sign(namespace, HashAlg::Sha512, message)?.to_pem(LineEnding::LF)
     }
 }
 

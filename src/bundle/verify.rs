@@ -35,6 +35,7 @@ pub enum Refusal {
     },
     WrongNamespace {
         found: String,
+        expected: String,
     },
     /// The signature does not match the manifest: the manifest was changed after signing, or
     /// the signature belongs to another manifest.
@@ -123,7 +124,7 @@ pub fn verify_with(
     }
     let manifest_bytes = archive.read(MANIFEST, MAX_MANIFEST_BYTES)?;
     let signature = archive.read(SIGNATURE, MAX_SIGNATURE_BYTES)?;
-    let key = check_signature(&manifest_bytes, &signature)?;
+    let key = check_signature(&manifest_bytes, &signature, NAMESPACE)?;
     let manifest: Manifest =
         serde_json::from_slice(&manifest_bytes).map_err(|e| Refusal::ManifestUnreadable { reason: e.to_string() })?;
     if manifest.format != FORMAT {
@@ -159,8 +160,8 @@ pub fn verify_with(
     Ok(Verified { manifest, fingerprint: print, trusted_by_line })
 }
 
-/// The key that made `signature` over `message` in the bundle namespace.
-fn check_signature(message: &[u8], signature: &[u8]) -> Result<PublicKey, Refusal> {
+/// The key that made `signature` over `message` in `namespace`.
+pub(super) fn check_signature(message: &[u8], signature: &[u8], namespace: &str) -> Result<PublicKey, Refusal> {
     let unreadable = |reason: String| Refusal::SignatureUnreadable { reason };
     let pem = std::str::from_utf8(signature).map_err(|e| unreadable(e.to_string()))?;
     let sig = SshSig::from_pem(pem).map_err(|e| unreadable(e.to_string()))?;
@@ -169,11 +170,11 @@ fn check_signature(message: &[u8], signature: &[u8]) -> Result<PublicKey, Refusa
     if sig.to_pem(ssh_key::LineEnding::LF).ok().as_deref() != Some(pem) {
         return Err(unreadable("not in the form it was written in".into()));
     }
-    if sig.namespace() != NAMESPACE {
-        return Err(Refusal::WrongNamespace { found: sig.namespace().to_string() });
+    if sig.namespace() != namespace {
+        return Err(Refusal::WrongNamespace { found: sig.namespace().to_string(), expected: namespace.to_string() });
     }
     let key = PublicKey::from(sig.public_key().clone());
-    key.verify(NAMESPACE, message, &sig).map_err(|_| Refusal::SignatureMismatch)?;
+    key.verify(namespace, message, &sig).map_err(|_| Refusal::SignatureMismatch)?;
     Ok(key)
 }
 
@@ -218,8 +219,8 @@ impl Refusal {
             Refusal::Archive(p) => archive_message(p, lang),
             Refusal::Missing { name } => fill(&m.verify_missing, &[("name", name)]),
             Refusal::SignatureUnreadable { reason } => fill(&m.verify_signature_unreadable, &[("reason", reason)]),
-            Refusal::WrongNamespace { found } => {
-                fill(&m.verify_wrong_namespace, &[("found", found), ("namespace", &NAMESPACE)])
+            Refusal::WrongNamespace { found, expected } => {
+                fill(&m.verify_wrong_namespace, &[("found", found), ("namespace", expected)])
             }
             Refusal::SignatureMismatch => m.verify_signature_mismatch.clone(),
             Refusal::ManifestUnreadable { reason } => fill(&m.verify_manifest_unreadable, &[("reason", reason)]),

@@ -486,6 +486,18 @@ catalog! {
     city_none,
     city_unloadable,
     city_foreign_school,
+    help_reopen_from,
+    help_city_return,
+    help_city_return_county,
+    help_city_return_reason,
+    help_city_return_out,
+    city_no_bundle,
+    city_returned,
+    city_key_line,
+    reopen_notice_other_county,
+    reopen_notice_stale,
+    reopen_notice_refused,
+    reopen_from_city,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

@@ -1,0 +1,90 @@
+//! The city's return notice (退回): a small signed file that sends one county's report back.
+//! It names the report it returns by number and SHA-256, so it reopens exactly that report and
+//! no later one, and it is signed in its own namespace, so no bundle signature can pass for it.
+//! The county reopens with `shenhe reopen --from NOTICE`, checked against its trusted keys.
+
+use serde::{Deserialize, Serialize};
+
+use super::allowed_signers::{AllowedSigners, Trust};
+use super::archive::{self, LIMITS, Opened};
+use super::keys::{RETURN_NAMESPACE, SigningKey, fingerprint};
+use super::manifest::{MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Signer};
+use super::verify::{Refusal, check_signature};
+
+pub const FORMAT: &str = "shenhe-return/1";
+const NOTICE: &str = "notice.json";
+const SIGNATURE: &str = "notice.json.sig";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReturnNotice {
+    pub format: String,
+    /// The city that sends it back: the signer's principal in the county's trusted keys.
+    pub city: String,
+    pub county_code: String,
+    pub county: String,
+    pub period: String,
+    /// The report it returns.
+    pub sequence: u32,
+    pub bundle_sha256: String,
+    pub reason: String,
+    pub created_at: String,
+    pub signer: Signer,
+}
+
+/// The notice's file name: `<county_code>_<period>_<n>_退回.zip`, ASCII but for the word.
+pub fn file_name(n: &ReturnNotice) -> String {
+    format!("{}_{}_{}_return.zip", n.county_code, n.period, n.sequence)
+}
+
+/// The notice signed and packed, one file to send.
+pub fn write(notice: &ReturnNotice, key: &SigningKey, at: chrono::NaiveDateTime) -> Result<Vec<u8>, String> {
+    let mut body = serde_json::to_vec_pretty(notice).map_err(|e| e.to_string())?;
+    body.push(b'\n');
+    let signature = key.sign_in(RETURN_NAMESPACE, &body).map_err(|e| e.to_string())?;
+    let none = archive::deflate(&[] as &[(&str, &[u8])], at).map_err(|e| e.to_string())?;
+    archive::write(&[(NOTICE, &body), (SIGNATURE, signature.as_bytes())], &none, at).map_err(|e| e.to_string())
+}
+
+/// The notice in `bytes`, if it is whole, signed, and its signer is trusted as `city`.
+pub fn read(
+    bytes: &[u8],
+    signers: &AllowedSigners,
+    city: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ReturnNotice, Refusal> {
+    let mut opened = Opened::new(bytes, LIMITS)?;
+    if opened.names() != [NOTICE, SIGNATURE] {
+        return Err(Refusal::Missing { name: NOTICE });
+    }
+    let body = opened.read(NOTICE, MAX_MANIFEST_BYTES)?;
+    let signature = opened.read(SIGNATURE, MAX_SIGNATURE_BYTES)?;
+    let key = check_signature(&body, &signature, RETURN_NAMESPACE)?;
+    let notice: ReturnNotice =
+        serde_json::from_slice(&body).map_err(|e| Refusal::ManifestUnreadable { reason: e.to_string() })?;
+    if notice.format != FORMAT {
+        return Err(Refusal::UnknownFormat { found: notice.format });
+    }
+    let print = fingerprint(&key);
+    match signers.judge(city, &key, RETURN_NAMESPACE, now) {
+        Trust::Trusted { .. } => {}
+        Trust::UnknownKey => return Err(Refusal::UnknownKey { fingerprint: print }),
+        Trust::NotForPrincipal { principals } => {
+            return Err(Refusal::NotForCounty { fingerprint: print, county_code: city.to_string(), principals });
+        }
+        Trust::NamespaceNotAllowed { line } => return Err(Refusal::NamespaceNotAllowed { fingerprint: print, line }),
+        Trust::NotYetValid { line, from } => return Err(Refusal::KeyNotYetValid { fingerprint: print, line, from }),
+        Trust::Expired { line, until } => return Err(Refusal::KeyExpired { fingerprint: print, line, until }),
+    }
+    let created = chrono::DateTime::parse_from_rfc3339(&notice.created_at)
+        .map_err(|e| Refusal::ManifestUnreadable { reason: e.to_string() })?;
+    if !opened.is_canonical(created.naive_local()) {
+        return Err(archive::ArchiveProblem::NotCanonical.into());
+    }
+    Ok(notice)
+}
+
+/// The allowed_signers line a county adds to trust its city's notices.
+pub fn allowed_signers_line(city: &str, public: &ssh_key::PublicKey) -> String {
+    let key = public.to_openssh().unwrap_or_default();
+    format!("\"{city}\" namespaces=\"{RETURN_NAMESPACE}\" {key}")
+}
