@@ -213,6 +213,14 @@ pub enum CityCommand {
         #[arg(long)]
         json: bool,
     },
+    Report {
+        #[arg(long, value_parser = parse_period, value_name = "PERIOD", required = true)]
+        period: Period,
+        #[arg(long, value_name = "FILE.xlsx", required = true)]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     Return {
         #[arg(long, value_parser = parse_period, value_name = "PERIOD", required = true)]
         period: Period,
@@ -429,6 +437,12 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                 args(
                     p.about(h.help_city_status.as_str()).help_template(h.help_template.as_str()),
                     &[("period", &h.help_period), ("json", &h.help_json)],
+                )
+            })
+            .mut_subcommand("report", |p| {
+                args(
+                    p.about(h.help_city_report.as_str()).help_template(h.help_template.as_str()),
+                    &[("period", &h.help_period), ("out", &h.help_city_report_out), ("json", &h.help_json)],
                 )
             })
             .mut_subcommand("return", |p| {

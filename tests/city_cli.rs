@@ -283,6 +283,39 @@ fn a_signed_return_notice_reopens_exactly_the_report_it_names() {
     assert!(log.contains("市州（郑州市）退回：带宽数据需核实"), "{log}");
 }
 
+/// The city's workbook: 附件1, 3, 4 and 5, a row per county of the config and a total.
+#[test]
+fn the_city_workbook_has_the_four_forms_with_a_row_per_county() {
+    use calamine::Reader;
+    let (zy, eq) = (Home::county("410102", "中原区"), Home::county("410103", "二七区"));
+    let (a, b) = (zy.export(NOW), eq.export(LATE));
+    let city = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
+    city.ok(NOW, &["city", "import", &arg(&a), &arg(&b)]);
+    let file = city.path().join("郑州市_2026Q3.xlsx");
+    let out = json(&city.ok(NOW, &["city", "report", "--period", PERIOD, "--out", &arg(&file), "--json"]));
+    assert_eq!(out["bytes"].as_u64(), Some(std::fs::metadata(&file).unwrap().len()));
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file).unwrap();
+    let names = book.sheet_names();
+    assert_eq!(names, ["附件1 填报情况", "附件3 主动上报", "附件4 联网攻坚", "半月调度表"]);
+    let mut cells = |sheet: &str| -> Vec<Vec<String>> {
+        let range = book.worksheet_range(sheet).unwrap();
+        range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+    };
+    let row_of = |rows: &[Vec<String>], area: &str| rows.iter().find(|r| r.get(1).is_some_and(|c| c == area)).cloned();
+    let fill = cells("附件1 填报情况");
+    assert_eq!(row_of(&fill, "中原区").unwrap()[2..4], ["5", "3"], "{fill:?}");
+    assert_eq!(row_of(&fill, "合计").unwrap()[2..4], ["10", "6"], "{fill:?}");
+    assert!(row_of(&fill, "金水区").is_some(), "a county with no report still has its row");
+    let on_time = cells("附件3 主动上报");
+    assert_eq!(row_of(&on_time, "合计").unwrap()[2..4], ["3", "1"], "three counties, one on time: {on_time:?}");
+    let network = cells("附件4 联网攻坚");
+    assert_eq!(row_of(&network, "合计").unwrap()[2..4], ["10", "6"], "{network:?}");
+    let dispatch = cells("半月调度表");
+    // The fixture's filled schools are all connected at 100M with multimedia: three empty lists.
+    assert_eq!(dispatch.iter().filter(|r| r.iter().any(|c| c == "（无）")).count(), 3, "{dispatch:?}");
+    assert!(dispatch.iter().any(|r| r.iter().any(|c| c.starts_with("填表人"))), "{dispatch:?}");
+}
+
 /// The city's commands need a city's config; a county's copy is told how to get one.
 #[test]
 fn city_commands_need_a_city_config() {

@@ -47,7 +47,7 @@ pub(crate) struct Form {
 }
 
 /// 填表人, 联系电话 and 填表日期, one line each.
-fn letterhead_lines(h: &Letterhead) -> Vec<String> {
+pub(crate) fn letterhead_lines(h: &Letterhead) -> Vec<String> {
     vec![
         format!("填表人：{}", h.auditor_name.trim()),
         format!("联系电话：{}", h.auditor_phone.trim()),

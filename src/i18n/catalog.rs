@@ -498,6 +498,9 @@ catalog! {
     reopen_notice_stale,
     reopen_notice_refused,
     reopen_from_city,
+    help_city_report,
+    help_city_report_out,
+    city_report_done,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.
