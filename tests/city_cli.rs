@@ -205,6 +205,9 @@ fn the_citys_figures_are_the_counties_own_and_counties_keep_to_their_schools() {
         .collect();
     assert!(states.contains(&("2141010301".into(), "approved".into())), "{states:?}");
     assert!(states.contains(&("2141010302".into(), "returned".into())), "{states:?}");
+    // The city reads; it decides nothing.
+    let out = city.run(NOW, &["approve", "--period", PERIOD, "--school", "2141010201"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 
     // 金水区 reports a school of 中原区 as its own: refused, and 中原区's school is untouched.
     let js = Home::with_config(

@@ -67,6 +67,9 @@ impl App {
     pub(super) fn start(&mut self, intent: Intent) {
         let (lang, m) = (self.lang(), self.lang().msg());
         let Some(period) = self.period else { return };
+        if self.settings.city {
+            return self.error(m.screen_city_read_only.clone());
+        }
         if self.locked {
             return self.error(fill(&m.store_period_reported, &[("period", &period)]));
         }

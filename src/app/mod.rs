@@ -48,6 +48,8 @@ pub struct Settings {
     pub database: String,
     /// What `e` needs to export; `None` where the screen cannot export.
     pub export: Option<ExportSettings>,
+    /// A city's copy: the counties' data is shown, never changed.
+    pub city: bool,
 }
 
 impl Settings {
@@ -69,6 +71,7 @@ impl Settings {
             color,
             database,
             export: None,
+            city: config.level == crate::config::Level::City,
         }
     }
 
@@ -211,7 +214,7 @@ impl App {
             quit: false,
         };
         if let Some(p) = period {
-            app.locked = app.store.period_reported(p)?;
+            app.locked = app.settings.city || app.store.period_reported(p)?;
             app.index = app.store.review_index(p)?;
             app.selected = vec![false; app.index.rows.len()];
             app.place = if app.settings.place.trim().is_empty() {

@@ -360,3 +360,20 @@ fn a_search_narrows_as_it_is_typed_and_follows_a_new_filter() {
     assert_eq!(matches.len(), 1);
     assert_eq!(&*app.index.rows[app.view[matches[0]] as usize].name, "郑州市中原区西流湖学校");
 }
+
+#[test]
+fn a_citys_screen_shows_the_counties_data_and_changes_nothing() {
+    let settings = Settings { city: true, ..settings(Lang::Zh) };
+    let mut app = App::open(sample_store(), None, settings).unwrap();
+    app.resize(19, false);
+    let before = app.store().content_digest().unwrap();
+    press(&mut app, "a");
+    assert!(app.status.as_ref().unwrap().error);
+    press(&mut app, "rfce");
+    assert!(matches!(app.mode, Mode::Normal), "no prompt opens");
+    assert_eq!(app.store().content_digest().unwrap(), before);
+    press(&mut app, "/");
+    app.on_paste("fnl");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.search.as_ref().is_some_and(|s| !s.matches.is_empty()), "search works as in a county");
+}

@@ -24,6 +24,7 @@ struct Decided {
 }
 
 pub fn approve(ctx: &Context, args: ApproveArgs) -> Outcome {
+    refuse_in_city(ctx)?;
     let note = nonempty(ctx, args.note.as_deref(), &ctx.lang.msg().word_note)?;
     let mut session = Session::open(ctx, args.period)?;
     let codes = if args.all_clean {
@@ -47,6 +48,7 @@ pub fn approve(ctx: &Context, args: ApproveArgs) -> Outcome {
 }
 
 pub fn return_schools(ctx: &Context, args: ReturnArgs) -> Outcome {
+    refuse_in_city(ctx)?;
     let reason = nonempty(ctx, Some(&args.reason), &ctx.lang.msg().word_reason)?;
     let mut session = Session::open(ctx, args.period)?;
     for code in &args.schools {
@@ -56,6 +58,7 @@ pub fn return_schools(ctx: &Context, args: ReturnArgs) -> Outcome {
 }
 
 pub fn flag(ctx: &Context, args: FlagArgs) -> Outcome {
+    refuse_in_city(ctx)?;
     let note = nonempty(ctx, Some(&args.note), &ctx.lang.msg().word_note)?;
     let mut session = Session::open(ctx, args.period)?;
     session.decide(&args.school, DecisionKind::Flag, note);
@@ -189,4 +192,12 @@ impl<'c> Session<'c> {
 
 fn summary(lang: Lang, done: usize, refused: usize) -> String {
     fill(&lang.msg().decide_summary, &[("done", &done), ("refused", &refused)])
+}
+
+/// A city's copy decides nothing: the counties' decisions travel in their bundles.
+fn refuse_in_city(ctx: &Context) -> Outcome {
+    if ctx.config.level == crate::config::Level::City {
+        return Err(Failure::usage(ctx.lang.msg().screen_city_read_only.clone()));
+    }
+    Ok(())
 }

@@ -501,6 +501,8 @@ catalog! {
     help_city_report,
     help_city_report_out,
     city_report_done,
+    ui_city_read_only,
+    screen_city_read_only,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

@@ -100,7 +100,9 @@ fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let (lang, m) = (app.lang(), app.lang().msg());
     let period = app.period.map(|p| p.to_string()).unwrap_or_default();
     let mut first = format!(" {}  {}  {}", m.ui_title, app.place, period);
-    if app.locked {
+    if app.settings.city {
+        first.push_str(&format!("  {}", m.ui_city_read_only));
+    } else if app.locked {
         first.push_str(&format!("  {}", m.ui_locked));
     } else if let Some((window, status)) = app.window() {
         let date = |d: chrono::NaiveDate| {
