@@ -377,3 +377,34 @@ fn a_citys_screen_shows_the_counties_data_and_changes_nothing() {
     key(&mut app, KeyCode::Enter);
     assert!(app.search.as_ref().is_some_and(|s| !s.matches.is_empty()), "search works as in a county");
 }
+
+#[test]
+fn a_city_filters_its_list_by_county() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let sheet = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/unfilled.csv")).unwrap();
+    for (code, name) in [("410102", "中原区"), ("410103", "二七区")] {
+        let file = dir.path().join(format!("{code}.csv"));
+        std::fs::write(&file, sheet.replace("410102", code).replace("中原区", name)).unwrap();
+        let request = crate::import::ImportRequest {
+            period: "2026Q3".parse().unwrap(),
+            files: vec![file],
+            sheets: Vec::new(),
+            actor: "市".into(),
+            at: "2026-10-06T09:00:00+08:00".into(),
+        };
+        crate::import::import_files(&mut store, &request, &mut |_| {}).unwrap();
+    }
+    let mut app = App::open(store, None, Settings { city: true, ..settings(Lang::Zh) }).unwrap();
+    app.resize(19, false);
+    assert_eq!(app.view.len(), 10);
+    press(&mut app, "F");
+    let Mode::Filter { items, counts, .. } = &app.mode else { panic!("no filter menu") };
+    assert_eq!(&items[..2], [FilterItem::County(0), FilterItem::County(1)], "the counties come first");
+    assert_eq!(&counts[..2], [5, 5]);
+    press(&mut app, "j");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.view.len(), 5);
+    assert!(app.view.iter().all(|&p| app.index.rows[p as usize].code.starts_with("21410103")), "二七区's schools only");
+}

@@ -47,6 +47,8 @@ pub enum FilterItem {
     SchoolType(SchoolType),
     /// A bit of `IndexRow::lists`.
     List(u8),
+    /// A position in `ReviewIndex::counties`.
+    County(u8),
 }
 
 /// The filters in force: at most one choice per group, all groups must hold.
@@ -56,6 +58,7 @@ pub struct Filter {
     pub rule: Option<u8>,
     pub school_type: Option<SchoolType>,
     pub list: Option<u8>,
+    pub county: Option<u8>,
 }
 
 impl Filter {
@@ -68,6 +71,7 @@ impl Filter {
             && self.rule.is_none_or(|bit| row.rules & (1 << bit) != 0)
             && self.school_type.is_none_or(|t| row.school_type == Some(t))
             && self.list.is_none_or(|bit| row.lists & (1 << bit) != 0)
+            && self.county.is_none_or(|c| row.county == c)
     }
 
     pub fn has(&self, item: FilterItem) -> bool {
@@ -76,6 +80,7 @@ impl Filter {
             FilterItem::Rule(b) => self.rule == Some(b),
             FilterItem::SchoolType(t) => self.school_type == Some(t),
             FilterItem::List(b) => self.list == Some(b),
+            FilterItem::County(c) => self.county == Some(c),
         }
     }
 
@@ -89,14 +94,19 @@ impl Filter {
             FilterItem::Rule(b) => flip(&mut self.rule, b),
             FilterItem::SchoolType(t) => flip(&mut self.school_type, t),
             FilterItem::List(b) => flip(&mut self.list, b),
+            FilterItem::County(c) => flip(&mut self.county, c),
         }
     }
 }
 
-/// The filter menu's choices for this index: every state, the rules with open findings, the
-/// school types present, the three dispatch lists.
+/// The filter menu's choices for this index: the counties when there are several (a city),
+/// every state, the rules with open findings, the school types present, the dispatch lists.
 pub fn filter_items(index: &ReviewIndex) -> Vec<FilterItem> {
-    let mut items: Vec<FilterItem> = ReviewState::ALL.iter().map(|s| FilterItem::State(*s)).collect();
+    let mut items: Vec<FilterItem> = Vec::new();
+    if index.counties.len() > 1 {
+        items.extend((0..index.counties.len().min(usize::from(u8::MAX))).map(|c| FilterItem::County(c as u8)));
+    }
+    items.extend(ReviewState::ALL.iter().map(|s| FilterItem::State(*s)));
     items.extend((0..index.rules.len().min(32)).map(|b| FilterItem::Rule(b as u8)));
     items.extend(
         SchoolType::ALL
@@ -160,6 +170,7 @@ mod tests {
             open_errors: errors,
             rules: u32::from(findings > 0),
             lists: 0,
+            county: 0,
         }
     }
 

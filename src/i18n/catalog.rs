@@ -503,6 +503,7 @@ catalog! {
     city_report_done,
     ui_city_read_only,
     screen_city_read_only,
+    ui_group_county,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

@@ -25,6 +25,8 @@ pub struct IndexRow {
     pub rules: u32,
     /// Bit i set: on dispatch list i (未联网, 不足 100M, 无多媒体教室), see [`lists_of`].
     pub lists: u8,
+    /// Position in `ReviewIndex::counties` (a city's index holds several counties).
+    pub county: u8,
 }
 
 impl IndexRow {
@@ -51,6 +53,9 @@ pub struct ReviewIndex {
     /// Open findings about schools of the previous period that are missing from this one:
     /// they have no row to show them on.
     pub missing_schools: u32,
+    /// The counties of the schools, as (code, name), in order of first appearance (at most
+    /// 255; a county sheet has one, a city's index one per county).
+    pub counties: Vec<(Box<str>, Box<str>)>,
 }
 
 /// The key indicators of one row on screen.
@@ -111,14 +116,24 @@ impl Store {
         let period = period.to_string();
         let mut stmt = self.conn.prepare(
             "SELECT s.id, s.school_code, r.name, r.school_type, s.state, r.filled, r.school_status,
-                    r.connected, r.bandwidth_mbps, r.multimedia_rooms
+                    r.connected, r.bandwidth_mbps, r.multimedia_rooms, r.county_code, r.county
              FROM submissions s
              JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
              WHERE s.period = ?1 ORDER BY s.school_code",
         )?;
         let mut rows = Vec::new();
+        let mut counties: Vec<(Box<str>, Box<str>)> = Vec::new();
         let mut query = stmt.query([&period])?;
         while let Some(r) = query.next()? {
+            let code = r.get_ref(10)?.as_str_or_null()?.unwrap_or_default();
+            let name = r.get_ref(11)?.as_str_or_null()?.unwrap_or_default();
+            let county = match counties.iter().position(|(c, n)| &**c == code && &**n == name) {
+                Some(i) => i,
+                None => {
+                    counties.push((code.into(), name.into()));
+                    counties.len() - 1
+                }
+            };
             let sheet = SubmissionData {
                 filled: r.get(5)?,
                 school_status: r.get_ref(6)?.as_str_or_null()?.and_then(SchoolStatus::parse),
@@ -138,9 +153,10 @@ impl Store {
                 open_errors: 0,
                 rules: 0,
                 lists,
+                county: u8::try_from(county).unwrap_or(u8::MAX),
             });
         }
-        let mut index = ReviewIndex { rows, ..Default::default() };
+        let mut index = ReviewIndex { rows, counties, ..Default::default() };
         let mut stmt = self.conn.prepare(
             "SELECT school_code, rule, severity = 'error' FROM findings
              WHERE period = ?1 AND resolution = 'open' ORDER BY school_code",

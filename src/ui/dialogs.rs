@@ -172,6 +172,9 @@ fn item_label(app: &App, item: FilterItem) -> String {
         FilterItem::List(0) => m.dispatch_not_connected.clone(),
         FilterItem::List(1) => m.dispatch_under_100m.clone(),
         FilterItem::List(_) => m.dispatch_no_multimedia.clone(),
+        FilterItem::County(c) => {
+            app.index.counties.get(usize::from(c)).map_or(String::new(), |(code, name)| format!("{name}（{code}）"))
+        }
     }
 }
 
@@ -179,6 +182,7 @@ fn item_label(app: &App, item: FilterItem) -> String {
 pub fn filter_summary(app: &App) -> String {
     let f = &app.filter;
     let items = [
+        f.county.map(FilterItem::County),
         f.state.map(FilterItem::State),
         f.rule.map(FilterItem::Rule),
         f.school_type.map(FilterItem::SchoolType),
@@ -193,6 +197,7 @@ fn group(item: FilterItem) -> usize {
         FilterItem::Rule(_) => 1,
         FilterItem::SchoolType(_) => 2,
         FilterItem::List(_) => 3,
+        FilterItem::County(_) => 4,
     }
 }
 
@@ -206,7 +211,7 @@ fn filter_menu(
     theme: Theme,
 ) {
     let m = app.lang().msg();
-    let groups = [&m.ui_group_state, &m.ui_group_rule, &m.ui_group_type, &m.ui_group_list];
+    let groups = [&m.ui_group_state, &m.ui_group_rule, &m.ui_group_type, &m.ui_group_list, &m.ui_group_county];
     let mut lines: Vec<Line<'_>> = Vec::new();
     let mut cursor_line = 0;
     for (i, item) in items.iter().enumerate() {
