@@ -60,11 +60,15 @@ impl Settings {
             lang,
             keymap: Keymap::new(&config.keys).expect("Config::load validated the keys"),
             return_reasons: config.review.return_reasons.clone(),
-            place: [county.city.as_str(), county.name.as_str()]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(" "),
+            // A city's screen is the city's, whatever county its first school is in.
+            place: match config.level {
+                crate::config::Level::City => config.city.name.trim().to_string(),
+                crate::config::Level::County => [county.city.as_str(), county.name.as_str()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            },
             window: config.period.window,
             actor,
             clock: crate::clock::now,
