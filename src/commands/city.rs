@@ -96,8 +96,10 @@ fn import(ctx: &Context, paths: &[std::path::PathBuf], signers: Option<std::path
     }
 }
 
-/// Verifies one bundle, checks its county is the city's, and records it.
-fn receive(
+/// Verifies one bundle, checks its county is the city's, and records it: what `city import`
+/// does with each file, minus reading it and printing the outcome. Public for the city bench
+/// (`benches/city.rs`), which times it in process.
+pub fn receive(
     ctx: &Context,
     store: &mut Store,
     signers: &AllowedSigners,

@@ -10,7 +10,7 @@ use crate::i18n::{Lang, fill};
 use crate::store::Store;
 
 mod check;
-mod city;
+pub mod city;
 mod config_cmd;
 mod decide;
 mod demo;
