@@ -151,7 +151,7 @@ fn load(
     // A county reports its own schools only: one of another county, by its code or by a school
     // code another county already reported, would overwrite that county's data.
     let others: std::collections::HashMap<String, Option<String>> =
-        store.current_data(period).map_err(stored)?.into_iter().map(|d| (d.school_code, d.county_code)).collect();
+        store.current_county_codes(period).map_err(stored)?.into_iter().collect();
     for school in &schools {
         let code = &school.data.school_code;
         let theirs = school.data.county_code.as_ref().filter(|c| **c != mf.county_code);
