@@ -141,6 +141,7 @@ fn main() {
             None => println!("  {name:<18} not measured in this run (or criterion's estimates not found)"),
         }
     }
+    setup.report_figure();
     if let Some((each, store_bytes)) = last.borrow().as_ref() {
         let ms: Vec<String> = each.iter().map(|d| format!("{:.0}", d.as_secs_f64() * 1e3)).collect();
         println!("  each bundle of the last 20-bundle run, in order (ms): {}", ms.join(" "));
@@ -253,6 +254,72 @@ impl Setup {
             .map(|m| m.len())
             .sum();
         Run { total, each, store_bytes }
+    }
+
+    /// The city workbook (`city report`) over all the counties' schools: its time (the median
+    /// of three builds, not criterion's) and size, printed.
+    fn report_figure(&self) {
+        let run = tempfile::Builder::new().prefix("report-").tempdir_in(self.dir.path()).expect("run dir");
+        let paths = Paths {
+            config: self.config_path.clone(),
+            database: run.path().join("shenhe.db"),
+            data_dir: run.path().to_path_buf(),
+            keys_dir: run.path().join("keys"),
+            log_dir: run.path().join("logs"),
+        };
+        let ctx = Context { lang: Lang::Zh, config: self.config.clone(), paths };
+        let signers = AllowedSigners::load(&ctx.paths.trusted_keys(&ctx.config)).expect("trusted keys");
+        let mut store = ctx.open_store().unwrap_or_else(|f| panic!("{}", f.message));
+        for bundle in &self.bundles {
+            let bytes = std::fs::read(&bundle.path).expect("read the bundle");
+            city::receive(&ctx, &mut store, &signers, &bundle.path, &bytes, self.received_at).expect("receive");
+        }
+        let period: Period = PERIOD.parse().expect("period");
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..3 {
+            let start = Instant::now();
+            let data = store.current_data(period).expect("data");
+            let counties: Vec<_> = ctx
+                .config
+                .city
+                .counties
+                .iter()
+                .map(|c| shenhe::bundle::city_report::CountyLine {
+                    code: c.code.clone(),
+                    name: c.name.clone(),
+                    on_time: true,
+                })
+                .collect();
+            let letterhead = shenhe::bundle::tables::Letterhead {
+                city: CITY.into(),
+                county: String::new(),
+                county_code: String::new(),
+                period,
+                auditor_name: AUDITOR.into(),
+                auditor_phone: "0371-1".into(),
+                date: self.received_at.date_naive(),
+            };
+            let denominator = ctx.config.stats.bandwidth_denominator;
+            let book = shenhe::bundle::city_report::city_workbook(
+                &letterhead,
+                &counties,
+                &data,
+                denominator,
+                self.received_at.naive_utc(),
+            )
+            .expect("workbook");
+            times.push(start.elapsed());
+            size = book.len();
+        }
+        times.sort();
+        println!(
+            "  city workbook (附件1, 3, 4, 5) over {} schools: {} (median of 3: {}), {:.1} KB",
+            self.bundles.len() * self.schools,
+            secs(times[1].as_secs_f64()),
+            times.iter().map(|t| secs(t.as_secs_f64())).collect::<Vec<_>>().join(" / "),
+            size as f64 / 1024.0
+        );
     }
 
     fn describe(&self) -> String {
