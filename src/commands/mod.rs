@@ -110,6 +110,6 @@ pub fn run(ctx: &Context, command: Option<Command>, period: Option<Period>) -> O
 }
 
 /// Prints `value` as one JSON document on stdout.
-fn print_json<T: serde::Serialize>(value: &T) {
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) {
     println!("{}", serde_json::to_string_pretty(value).expect("plain data always serialises"));
 }

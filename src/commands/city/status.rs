@@ -1,0 +1,113 @@
+//! `shenhe city status --period P`: every county of the config, in or missing, which report,
+//! on time or late, schools by state.
+
+use serde::Serialize;
+
+use crate::bundle::manifest::{Manifest, StateCounts};
+use crate::commands::{Context, Failure, Outcome, print_json};
+use crate::domain::Period;
+use crate::i18n::{Lang, fill};
+use crate::ui::table::{Align, render};
+
+/// One county's line of `city status`.
+#[derive(Debug, Serialize)]
+struct CountyStatus {
+    county_code: String,
+    county: String,
+    received: bool,
+    sequence: Option<u32>,
+    created_at: Option<String>,
+    /// Reported inside the county's window (主动上报).
+    inside_window: Option<bool>,
+    forced: Option<String>,
+    counts: Option<StateCounts>,
+    signer: Option<String>,
+}
+
+pub(super) fn run(ctx: &Context, period: Period, json: bool) -> Outcome {
+    let (lang, m) = (ctx.lang, ctx.lang.msg());
+    let store = ctx.open_store()?;
+    let bundles = store.city_bundles(&period.to_string()).map_err(|e| Failure::refused(e.user_message(lang)))?;
+    let rows: Vec<CountyStatus> = ctx
+        .config
+        .city
+        .counties
+        .iter()
+        .map(|c| {
+            let bundle = bundles.iter().find(|b| b.county_code == c.code);
+            let manifest = bundle.and_then(|b| serde_json::from_str::<Manifest>(&b.manifest).ok());
+            CountyStatus {
+                county_code: c.code.clone(),
+                county: c.name.clone(),
+                received: bundle.is_some(),
+                sequence: bundle.map(|b| b.sequence),
+                created_at: bundle.map(|b| b.created_at.clone()),
+                inside_window: bundle.map(|b| b.inside_window),
+                forced: manifest.as_ref().and_then(|mf| mf.forced.as_ref().map(|f| f.reason.clone())),
+                counts: manifest.map(|mf| mf.counts),
+                signer: bundle.map(|b| b.signer.clone()),
+            }
+        })
+        .collect();
+    if json {
+        print_json(&rows);
+        return Ok(());
+    }
+    let now = crate::clock::now().format("%Y-%m-%d %H:%M").to_string();
+    println!("{}", fill(&m.city_status_title, &[("city", &ctx.config.city.name), ("period", &period), ("now", &now)]));
+    print!("{}", table(lang, &rows));
+    let received = rows.iter().filter(|r| r.received).count();
+    let on_time = rows.iter().filter(|r| r.inside_window == Some(true)).count();
+    let missing: Vec<&str> = rows.iter().filter(|r| !r.received).map(|r| r.county.as_str()).collect();
+    let missing = if missing.is_empty() { m.city_none.clone() } else { missing.join("、") };
+    println!(
+        "{}",
+        fill(
+            &m.city_status_summary,
+            &[("received", &received), ("total", &rows.len()), ("on_time", &on_time), ("missing", &missing)]
+        )
+    );
+    Ok(())
+}
+
+fn table(lang: Lang, rows: &[CountyStatus]) -> String {
+    let m = lang.msg();
+    let yes_no = |v: bool| m.value_yes_no.split('/').nth(usize::from(!v)).unwrap_or_default().to_string();
+    let headers = [
+        &m.city_col_county,
+        &m.city_col_received,
+        &m.city_col_sequence,
+        &m.city_col_created,
+        &m.city_col_on_time,
+        &m.city_col_schools,
+        &m.city_col_approved,
+        &m.city_col_returned,
+        &m.city_col_unfilled,
+        &m.city_col_pending,
+    ];
+    let headers: Vec<&str> = headers.iter().map(|h| h.as_str()).collect();
+    let mut align = vec![Align::Right; headers.len()];
+    align[0] = Align::Left;
+    align[1] = Align::Left;
+    align[4] = Align::Left;
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let count = |f: fn(&StateCounts) -> u64| r.counts.as_ref().map_or(String::new(), |c| f(c).to_string());
+            let created = r.created_at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+            vec![
+                format!("{}（{}）", r.county, r.county_code),
+                yes_no(r.received),
+                r.sequence.map_or(String::new(), |s| s.to_string()),
+                created.map_or(String::new(), |t| t.format("%m-%d %H:%M").to_string()),
+                r.inside_window.map_or(String::new(), yes_no),
+                count(|c| c.schools),
+                count(|c| c.approved),
+                count(|c| c.returned),
+                count(|c| c.unfilled),
+                count(|c| c.submitted + c.flagged),
+            ]
+        })
+        .collect();
+    render(&headers, &align, &cells)
+}
