@@ -22,7 +22,7 @@ struct Receipt {
     sequence: Option<u32>,
     /// `loaded`, `replaced`, `already_have`, `older`, `conflicting`, or `refused`.
     outcome: &'static str,
-    /// Why it was refused or kept out.
+    /// What `city import` says of it: received, kept out and why, or refused and why.
     reason: Option<String>,
 }
 
