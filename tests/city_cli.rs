@@ -268,7 +268,28 @@ fn a_signed_return_notice_reopens_exactly_the_report_it_names() {
     let i = bytes.len() / 3;
     bytes[i] ^= 0x01;
     std::fs::write(&tampered, bytes).unwrap();
-    for (file, says) in [(&tampered, "退回通知未通过核验"), (&for_eq, "410103")] {
+    // A notice from a city key the county does not trust (another copy calling itself 郑州市).
+    let impostor = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
+    impostor.ok(NOW, &["city", "import", &arg(&a)]);
+    let forged = impostor.ok(
+        LATE,
+        &[
+            "city",
+            "return",
+            "--period",
+            PERIOD,
+            "--county",
+            "410102",
+            "--reason",
+            "伪造",
+            "--out",
+            &arg(&impostor.path().join("n")),
+            "--json",
+        ],
+    );
+    let forged = PathBuf::from(json(&forged)["notice"].as_str().unwrap());
+    for (file, says) in [(&tampered, "退回通知未通过核验"), (&for_eq, "410103"), (&forged, "不在信任的公钥文件中")]
+    {
         let out = zy.run(LATE, &["reopen", "--from", &arg(file)]);
         assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));
