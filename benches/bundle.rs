@@ -410,15 +410,7 @@ fn sheet(schools: usize, seed: u64) -> String {
     out.push_str(HEADER);
     out.push('\n');
     for i in 0..schools {
-        let mut share = rng.range(0, 999);
-        let kind = KINDS
-            .iter()
-            .find(|k| {
-                let hit = share < k.permille;
-                share = share.saturating_sub(k.permille);
-                hit
-            })
-            .unwrap_or(&KINDS[1]);
+        let kind = draw_kind(&mut rng);
         let &Kind { label, category, students: (lo, hi), name_endings, .. } = kind;
         let ending = *rng.pick(name_endings);
         let name = school_name(&mut rng, city, county, ending, label);
@@ -458,13 +450,7 @@ fn sheet(schools: usize, seed: u64) -> String {
             rng.range(0, 59),
             rng.range(0, 59)
         );
-        let contact =
-            format!("{}{}{}", rng.pick(SURNAMES), rng.pick(GIVEN), if rng.chance(60) { rng.pick(GIVEN) } else { "" });
-        let phone = format!(
-            "1{}{:08}",
-            rng.pick(&["35", "37", "38", "39", "50", "52", "58", "77", "86", "88"]),
-            rng.range(0, 99_999_999)
-        );
+        let (contact, phone) = contact(&mut rng);
         let _ = writeln!(
             out,
             ",已填报,{submitted},{classes},{teachers},{students},{connected},{access},{bandwidth},{wifi},\
@@ -576,5 +562,5 @@ mod estimates;
 #[path = "../tests/support/synthetic.rs"]
 mod synthetic;
 use estimates::EstimatesFile;
-use synthetic::{GIVEN, KINDS, Kind, SURNAMES, WIFI, school_name};
+use synthetic::{Kind, WIFI, contact, draw_kind, school_name};
 use unicode_width::UnicodeWidthStr;

@@ -425,15 +425,7 @@ fn sheet(index: usize, county: (&str, &str, &str), schools: usize) -> String {
     out.push_str(HEADER);
     out.push('\n');
     for i in 0..schools {
-        let mut share = rng.range(0, 999);
-        let kind = KINDS
-            .iter()
-            .find(|k| {
-                let hit = share < k.permille;
-                share = share.saturating_sub(k.permille);
-                hit
-            })
-            .unwrap_or(&KINDS[1]);
+        let kind = draw_kind(&mut rng);
         let &Kind { label, category, students: (lo, hi), name_endings, .. } = kind;
         let school = school_name(&mut rng, city, name, name_endings[i % name_endings.len()], label);
         let urban = if label == "教学点" { "乡村" } else { ["城区", "镇区", "乡村", "乡村"][i % 4] };
@@ -484,4 +476,4 @@ mod estimates;
 #[path = "../tests/support/synthetic.rs"]
 mod synthetic;
 use estimates::EstimatesFile;
-use synthetic::{GIVEN, KINDS, Kind, SURNAMES, WIFI, school_name};
+use synthetic::{GIVEN, Kind, SURNAMES, WIFI, draw_kind, school_name};

@@ -298,7 +298,7 @@ mod estimates;
 #[path = "../tests/support/synthetic.rs"]
 mod synthetic;
 use estimates::EstimatesFile;
-use synthetic::{GIVEN, Kind, SURNAMES, draw_school};
+use synthetic::{Kind, contact, draw_school};
 
 fn csv_text(schools: usize, seed: u64) -> String {
     let mut rng = Rng(seed);
@@ -330,13 +330,7 @@ fn csv_text(schools: usize, seed: u64) -> String {
             rng.range(0, 59),
             rng.range(0, 59)
         );
-        let contact =
-            format!("{}{}{}", rng.pick(SURNAMES), rng.pick(GIVEN), if rng.chance(60) { rng.pick(GIVEN) } else { "" });
-        let phone = format!(
-            "1{}{:08}",
-            rng.pick(&["35", "37", "38", "39", "50", "52", "58", "77", "86", "88"]),
-            rng.range(0, 99_999_999)
-        );
+        let (contact, phone) = contact(&mut rng);
         let _ = writeln!(
             out,
             "{category}41{i:06},{name},{city},{county},{county_code},{kind},{urban},正常,已填报,{submitted},\

@@ -120,19 +120,36 @@ pub fn school_name(rng: &mut Rng, city: &str, county: &str, ending: &str, kind: 
     }
 }
 
-/// A school's place and kind: (city, county, county code), its 办学类型 (drawn by the shares
-/// of `KINDS`), and a name for it.
-pub fn draw_school(rng: &mut Rng) -> ((&'static str, &'static str, &'static str), &'static Kind, String) {
-    let (city, county, county_code) = *rng.pick(COUNTIES);
+/// A 办学类型, drawn by the shares of `KINDS`.
+pub fn draw_kind(rng: &mut Rng) -> &'static Kind {
     let mut share = rng.range(0, 999);
-    let kind = KINDS
+    KINDS
         .iter()
         .find(|k| {
             let hit = share < k.permille;
             share = share.saturating_sub(k.permille);
             hit
         })
-        .unwrap_or(&KINDS[1]);
+        .unwrap_or(&KINDS[1])
+}
+
+/// A 填报人 and a mobile number, as sheets give them.
+pub fn contact(rng: &mut Rng) -> (String, String) {
+    let name =
+        format!("{}{}{}", rng.pick(SURNAMES), rng.pick(GIVEN), if rng.chance(60) { rng.pick(GIVEN) } else { "" });
+    let phone = format!(
+        "1{}{:08}",
+        rng.pick(&["35", "37", "38", "39", "50", "52", "58", "77", "86", "88"]),
+        rng.range(0, 99_999_999)
+    );
+    (name, phone)
+}
+
+/// A school's place and kind: (city, county, county code), its 办学类型 (drawn by the shares
+/// of `KINDS`), and a name for it.
+pub fn draw_school(rng: &mut Rng) -> ((&'static str, &'static str, &'static str), &'static Kind, String) {
+    let (city, county, county_code) = *rng.pick(COUNTIES);
+    let kind = draw_kind(rng);
     let ending = *rng.pick(kind.name_endings);
     let name = school_name(rng, city, county, ending, kind.label);
     ((city, county, county_code), kind, name)
