@@ -55,22 +55,18 @@ fn form(h: &Letterhead, sheet: &'static str, name: &str, header: Vec<&'static st
     }
 }
 
-/// 附件1: schools, unfilled, the fill rate of primary and secondary schools and of vocational
-/// schools, per county.
-fn fill_form(h: &Letterhead, counties: &[CountyLine], of: &[Vec<&SubmissionData>], all: &[&SubmissionData]) -> Form {
+/// A row per county — 序号, the county's name, then `figures` of its schools — and the 合计 row
+/// of all the city's schools.
+fn per_county(
+    counties: &[CountyLine],
+    of: &[Vec<&SubmissionData>],
+    all: &[&SubmissionData],
+    figures: impl Fn(&[&SubmissionData]) -> Vec<Cell>,
+) -> Vec<Vec<Cell>> {
     let row = |number: Cell, name: String, schools: &[&SubmissionData]| {
-        let vocational = |d: &&&SubmissionData| d.school_type == Some(SchoolType::Vocational);
-        let all: Counts = schools.iter().copied().collect();
-        let k12: Counts = schools.iter().filter(|d| !vocational(d)).copied().collect();
-        let voc: Counts = schools.iter().filter(vocational).copied().collect();
-        vec![
-            number,
-            Cell::Text(name),
-            Cell::Count(all.schools),
-            Cell::Count(all.unfilled()),
-            Cell::Rate(Rate::of(k12.filled, k12.schools)),
-            Cell::Rate(Rate::of(voc.filled, voc.schools)),
-        ]
+        let mut row = vec![number, Cell::Text(name)];
+        row.extend(figures(schools));
+        row
     };
     let mut rows: Vec<Vec<Cell>> = counties
         .iter()
@@ -79,6 +75,24 @@ fn fill_form(h: &Letterhead, counties: &[CountyLine], of: &[Vec<&SubmissionData>
         .map(|(i, (c, s))| row(Cell::Count(i as u64 + 1), c.name.clone(), s))
         .collect();
     rows.push(row(Cell::Text(String::new()), "合计".into(), all));
+    rows
+}
+
+/// 附件1: schools, unfilled, the fill rate of primary and secondary schools and of vocational
+/// schools, per county.
+fn fill_form(h: &Letterhead, counties: &[CountyLine], of: &[Vec<&SubmissionData>], all: &[&SubmissionData]) -> Form {
+    let rows = per_county(counties, of, all, |schools| {
+        let vocational = |d: &&&SubmissionData| d.school_type == Some(SchoolType::Vocational);
+        let all: Counts = schools.iter().copied().collect();
+        let k12: Counts = schools.iter().filter(|d| !vocational(d)).copied().collect();
+        let voc: Counts = schools.iter().filter(vocational).copied().collect();
+        vec![
+            Cell::Count(all.schools),
+            Cell::Count(all.unfilled()),
+            Cell::Rate(Rate::of(k12.filled, k12.schools)),
+            Cell::Rate(Rate::of(voc.filled, voc.schools)),
+        ]
+    });
     form(
         h,
         "附件1 填报情况",
@@ -123,11 +137,9 @@ fn network_form(
     all: &[&SubmissionData],
     denominator: BandwidthDenominator,
 ) -> Form {
-    let row = |number: Cell, name: String, schools: &[&SubmissionData]| {
+    let rows = per_county(counties, of, all, |schools| {
         let f = schools.iter().copied().collect::<Counts>().figures(denominator);
         vec![
-            number,
-            Cell::Text(name),
             Cell::Count(f.schools),
             Cell::Count(f.unconnected),
             Cell::Rate(f.connected_rate),
@@ -135,14 +147,7 @@ fn network_form(
             Cell::Rate(f.bandwidth_100m_rate),
             Cell::Rate(f.multimedia_rate),
         ]
-    };
-    let mut rows: Vec<Vec<Cell>> = counties
-        .iter()
-        .zip(of)
-        .enumerate()
-        .map(|(i, (c, s))| row(Cell::Count(i as u64 + 1), c.name.clone(), s))
-        .collect();
-    rows.push(row(Cell::Text(String::new()), "合计".into(), all));
+    });
     form(
         h,
         "附件4 联网攻坚",
