@@ -28,17 +28,11 @@ fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name).display().to_string()
 }
 
-/// One copy of shenhe: its SHENHE_HOME (config, database, keys, logs) in a temporary folder.
-struct Home(tempfile::TempDir);
+#[path = "support/home.rs"]
+mod home;
+use home::{Home, json, stderr, stdout};
 
 impl Home {
-    /// A copy with `config` and no data.
-    fn with_config(config: &str) -> Home {
-        let home = Home(tempfile::tempdir().unwrap());
-        std::fs::write(home.path().join("config.toml"), config).unwrap();
-        home
-    }
-
     /// 中原区 (410102) with `unfilled.csv` imported as 2026Q3: two filled schools, undecided.
     fn county() -> Home {
         Home::county_as("410102", "中原区")
@@ -48,10 +42,6 @@ impl Home {
         let home = Home::with_config(&county_config(code, name));
         home.ok(&["import", &fixture("unfilled.csv"), "--period", PERIOD]);
         home
-    }
-
-    fn path(&self) -> &Path {
-        self.0.path()
     }
 
     /// Where the tests put bundles (`--out`).
@@ -64,22 +54,9 @@ impl Home {
         self.run_at(NOW, args)
     }
 
-    /// Runs shenhe here with the clock at `now`.
-    fn run_at(&self, now: &str, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_shenhe"))
-            .args(args)
-            .env("SHENHE_HOME", self.path())
-            .env("SHENHE_NOW", now)
-            .env_remove("LANG")
-            .output()
-            .unwrap()
-    }
-
-    /// Runs shenhe and insists that it succeeds.
+    /// Runs shenhe here at [`NOW`] and insists that it succeeds.
     fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert!(out.status.success(), "shenhe {args:?}: {:?}\n{}{}", out.status, stdout(&out), stderr(&out));
-        out
+        self.ok_at(NOW, args)
     }
 
     /// `export --force --reason 原因 --json` into [`Home::out`].
@@ -139,21 +116,9 @@ impl Exported {
     }
 }
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
-
 /// Everything the user saw.
 fn said(o: &Output) -> String {
     format!("{}{}", stdout(o), stderr(o))
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(o), stderr(o)))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

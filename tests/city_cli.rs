@@ -3,22 +3,17 @@
 //! current, older ones on record, replays ignored) and sees who is in (`city status`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const NOW: &str = "2026-10-03T10:00:00+08:00";
 /// After the window (1–5 October): a report made then is late.
 const LATE: &str = "2026-10-08T10:00:00+08:00";
 const PERIOD: &str = "2026Q3";
 
-struct Home(tempfile::TempDir);
+#[path = "support/home.rs"]
+mod home;
+use home::{Home, arg, json, stdout};
 
 impl Home {
-    fn with_config(config: &str) -> Home {
-        let home = Home(tempfile::tempdir().unwrap());
-        std::fs::write(home.path().join("config.toml"), config).unwrap();
-        home
-    }
-
     /// A county with `unfilled.csv` made its own (its code in the school codes and the county
     /// columns) imported as 2026Q3: five schools, two filled and undecided.
     fn county(code: &str, name: &str) -> Home {
@@ -29,7 +24,7 @@ impl Home {
         let text = std::fs::read_to_string(fixture).unwrap().replace("410102", code).replace("中原区", name);
         let sheet = home.path().join("sheet.csv");
         std::fs::write(&sheet, text).unwrap();
-        home.ok(NOW, &["import", &sheet.display().to_string(), "--period", PERIOD]);
+        home.ok_at(NOW, &["import", &sheet.display().to_string(), "--period", PERIOD]);
         home
     }
 
@@ -43,49 +38,17 @@ impl Home {
         home
     }
 
-    fn path(&self) -> &Path {
-        self.0.path()
-    }
-
-    fn run(&self, now: &str, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_shenhe"))
-            .args(args)
-            .env("SHENHE_HOME", self.path())
-            .env("SHENHE_NOW", now)
-            .env_remove("LANG")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, now: &str, args: &[&str]) -> Output {
-        let out = self.run(now, args);
-        assert!(out.status.success(), "{args:?}: {}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
-        out
-    }
-
     /// Exports (forced: two schools are undecided) at `now` and returns the bundle's path.
     fn export(&self, now: &str) -> PathBuf {
         let dir = arg(&self.path().join("out"));
-        let out = self.ok(now, &["export", "--force", "--reason", "先行上报", "--out", &dir, "--json"]);
+        let out = self.ok_at(now, &["export", "--force", "--reason", "先行上报", "--out", &dir, "--json"]);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         PathBuf::from(v["bundle"].as_str().unwrap())
     }
 
     fn allowed_signers(&self) -> String {
-        stdout(&self.ok(NOW, &["key", "show", "--allowed-signers"]))
+        stdout(&self.ok_at(NOW, &["key", "show", "--allowed-signers"]))
     }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
-}
-
-fn arg(p: &Path) -> String {
-    p.display().to_string()
 }
 
 /// Two counties in, one missing; on time or not; the counts each county reported.
@@ -94,14 +57,14 @@ fn the_city_receives_bundles_and_sees_who_is_in() {
     let (zy, eq) = (Home::county("410102", "中原区"), Home::county("410103", "二七区"));
     let (a, b) = (zy.export(NOW), eq.export(LATE));
     let city = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
-    let out = city.ok(NOW, &["city", "import", &arg(&a), &arg(&b)]);
+    let out = city.ok_at(NOW, &["city", "import", &arg(&a), &arg(&b)]);
     assert!(
         stdout(&out).contains("已接收") && stdout(&out).contains("二七区（410103）2026Q3 第 1 次上报"),
         "{}",
         stdout(&out)
     );
 
-    let status = json(&city.ok(NOW, &["city", "status", "--period", PERIOD, "--json"]));
+    let status = json(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]));
     let rows = status.as_array().unwrap();
     assert_eq!(rows.len(), 3, "one row per county of the config");
     assert_eq!((rows[0]["county_code"].as_str(), rows[0]["received"].as_bool()), (Some("410102"), Some(true)));
@@ -112,9 +75,9 @@ fn the_city_receives_bundles_and_sees_who_is_in() {
     assert_eq!(rows[0]["forced"], "先行上报");
     assert_eq!((rows[2]["county"].as_str(), rows[2]["received"].as_bool()), (Some("金水区"), Some(false)));
 
-    let text = stdout(&city.ok(NOW, &["city", "status", "--period", PERIOD]));
+    let text = stdout(&city.ok_at(NOW, &["city", "status", "--period", PERIOD]));
     assert!(text.contains("已收到 2/3 个县区，按时上报 1 个；未收到：金水区"), "{text}");
-    let english = stdout(&city.ok(NOW, &["--lang", "en", "city", "status", "--period", PERIOD]));
+    let english = stdout(&city.ok_at(NOW, &["--lang", "en", "city", "status", "--period", PERIOD]));
     assert!(english.contains("Received 2 of 3 counties, 1 on time; missing: 金水区"), "{english}");
 }
 
@@ -124,24 +87,24 @@ fn the_city_receives_bundles_and_sees_who_is_in() {
 fn a_newer_report_replaces_and_a_replay_is_ignored() {
     let zy = Home::county("410102", "中原区");
     let first = zy.export(NOW);
-    zy.ok(LATE, &["reopen", "--period", PERIOD, "--reason", "市州退回：补充说明"]);
+    zy.ok_at(LATE, &["reopen", "--period", PERIOD, "--reason", "市州退回：补充说明"]);
     let second = zy.export(LATE);
     let city = Home::city(&zy.allowed_signers());
 
-    let out = json(&city.ok(NOW, &["city", "import", &arg(&first), "--json"]));
+    let out = json(&city.ok_at(NOW, &["city", "import", &arg(&first), "--json"]));
     assert_eq!(out[0]["outcome"], "loaded");
-    let out = json(&city.ok(NOW, &["city", "import", &arg(&second), &arg(&first), &arg(&second), "--json"]));
+    let out = json(&city.ok_at(NOW, &["city", "import", &arg(&second), &arg(&first), &arg(&second), "--json"]));
     let outcomes: Vec<&str> = out.as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect();
     assert_eq!(outcomes, ["replaced", "already_have", "already_have"]);
-    let status = json(&city.ok(NOW, &["city", "status", "--period", PERIOD, "--json"]));
+    let status = json(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]));
     assert_eq!(status[0]["sequence"], 2);
 
     // A city that gets report 2 first keeps it when report 1 arrives late.
     let other = Home::city(&zy.allowed_signers());
-    other.ok(NOW, &["city", "import", &arg(&second)]);
-    let out = other.ok(NOW, &["city", "import", &arg(&first)]);
+    other.ok_at(NOW, &["city", "import", &arg(&second)]);
+    let out = other.ok_at(NOW, &["city", "import", &arg(&first)]);
     assert!(stdout(&out).contains("比现有的第 2 次旧"), "{}", stdout(&out));
-    assert_eq!(json(&other.ok(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["sequence"], 2);
+    assert_eq!(json(&other.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["sequence"], 2);
 }
 
 /// A tampered bundle, one from a county the city does not have, or one signed by a key it does
@@ -159,23 +122,23 @@ fn refused_bundles_change_nothing() {
 
     // The city trusts both keys, but 杞县 is not one of its counties.
     let city = Home::city(&format!("{}{}", zy.allowed_signers(), stranger.allowed_signers()));
-    let before = stdout(&city.ok(NOW, &["city", "status", "--period", PERIOD, "--json"]));
+    let before = stdout(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]));
     for (bundle, says) in [(&tampered, "未接收"), (&foreign, "不在配置的所辖县区中")] {
-        let out = city.run(NOW, &["city", "import", &arg(bundle)]);
+        let out = city.run_at(NOW, &["city", "import", &arg(bundle)]);
         assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
         assert!(stdout(&out).contains(says), "{}", stdout(&out));
     }
     let untrusting = Home::city(&stranger.allowed_signers());
-    let out = untrusting.run(NOW, &["city", "import", &arg(&good)]);
+    let out = untrusting.run_at(NOW, &["city", "import", &arg(&good)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("不在信任的公钥文件中"), "{}", stdout(&out));
-    assert_eq!(stdout(&city.ok(NOW, &["city", "status", "--period", PERIOD, "--json"])), before);
-    assert_eq!(json(&untrusting.ok(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["received"], false);
+    assert_eq!(stdout(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"])), before);
+    assert_eq!(json(&untrusting.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["received"], false);
 
     // One good and one bad in one run: the good one is received, the run exits 1.
-    let out = city.run(NOW, &["city", "import", &arg(&good), &arg(&tampered)]);
+    let out = city.run_at(NOW, &["city", "import", &arg(&good), &arg(&tampered)]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(json(&city.ok(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["received"], true);
+    assert_eq!(json(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["received"], true);
 }
 
 /// The city's figures by county are the counties' own; a county cannot report (and so
@@ -183,21 +146,21 @@ fn refused_bundles_change_nothing() {
 #[test]
 fn the_citys_figures_are_the_counties_own_and_counties_keep_to_their_schools() {
     let (zy, eq) = (Home::county("410102", "中原区"), Home::county("410103", "二七区"));
-    eq.ok(NOW, &["approve", "--school", "2141010301"]);
-    eq.ok(NOW, &["return", "--school", "2141010302", "--reason", "数据有误"]);
+    eq.ok_at(NOW, &["approve", "--school", "2141010301"]);
+    eq.ok_at(NOW, &["return", "--school", "2141010302", "--reason", "数据有误"]);
     let (a, b) = (zy.export(NOW), eq.export(NOW));
     let city = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
-    city.ok(NOW, &["city", "import", &arg(&a), &arg(&b)]);
-    let by_county = json(&city.ok(NOW, &["stats", "--period", PERIOD, "--by", "county", "--json"]));
+    city.ok_at(NOW, &["city", "import", &arg(&a), &arg(&b)]);
+    let by_county = json(&city.ok_at(NOW, &["stats", "--period", PERIOD, "--by", "county", "--json"]));
     let rows = by_county.as_array().unwrap();
     assert_eq!(rows.len(), 2, "{by_county}");
     for (row, county) in rows.iter().zip([&zy, &eq]) {
-        let own = json(&county.ok(NOW, &["stats", "--period", PERIOD, "--json"]));
+        let own = json(&county.ok_at(NOW, &["stats", "--period", PERIOD, "--json"]));
         for key in ["schools", "filled", "unfilled", "connected", "bandwidth_100m", "fill_rate", "connected_rate"] {
             assert_eq!(row[key], own[key], "{key}: {row} vs {own}");
         }
     }
-    let states: Vec<(String, String)> = json(&city.ok(NOW, &["list", "--period", PERIOD, "--json"]))
+    let states: Vec<(String, String)> = json(&city.ok_at(NOW, &["list", "--period", PERIOD, "--json"]))
         .as_array()
         .unwrap()
         .iter()
@@ -206,7 +169,7 @@ fn the_citys_figures_are_the_counties_own_and_counties_keep_to_their_schools() {
     assert!(states.contains(&("2141010301".into(), "approved".into())), "{states:?}");
     assert!(states.contains(&("2141010302".into(), "returned".into())), "{states:?}");
     // The city reads; it decides nothing.
-    let out = city.run(NOW, &["approve", "--period", PERIOD, "--school", "2141010201"]);
+    let out = city.run_at(NOW, &["approve", "--period", PERIOD, "--school", "2141010201"]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 
     // 金水区 reports a school of 中原区 as its own: refused, and 中原区's school is untouched.
@@ -216,15 +179,15 @@ fn the_citys_figures_are_the_counties_own_and_counties_keep_to_their_schools() {
     let sheet = js.path().join("sheet.csv");
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/unfilled.csv");
     std::fs::write(&sheet, std::fs::read_to_string(fixture).unwrap().replace(",410102,", ",410105,")).unwrap();
-    js.ok(NOW, &["import", &arg(&sheet), "--period", PERIOD]);
+    js.ok_at(NOW, &["import", &arg(&sheet), "--period", PERIOD]);
     let foreign = js.export(NOW);
     let city_keys = std::fs::read_to_string(city.path().join("allowed_signers")).unwrap();
     std::fs::write(city.path().join("allowed_signers"), format!("{city_keys}{}", js.allowed_signers())).unwrap();
-    let before = stdout(&city.ok(NOW, &["list", "--period", PERIOD, "--json"]));
-    let out = city.run(NOW, &["city", "import", &arg(&foreign)]);
+    let before = stdout(&city.ok_at(NOW, &["list", "--period", PERIOD, "--json"]));
+    let out = city.run_at(NOW, &["city", "import", &arg(&foreign)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("2141010201") && stdout(&out).contains("410102"), "{}", stdout(&out));
-    assert_eq!(stdout(&city.ok(NOW, &["list", "--period", PERIOD, "--json"])), before);
+    assert_eq!(stdout(&city.ok_at(NOW, &["list", "--period", PERIOD, "--json"])), before);
 }
 
 /// The city sends a report back with a signed notice; the county reopens from it — only with a
@@ -234,9 +197,9 @@ fn a_signed_return_notice_reopens_exactly_the_report_it_names() {
     let (zy, eq) = (Home::county("410102", "中原区"), Home::county("410103", "二七区"));
     let (a, b) = (zy.export(NOW), eq.export(NOW));
     let city = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
-    city.ok(NOW, &["city", "import", &arg(&a), &arg(&b)]);
+    city.ok_at(NOW, &["city", "import", &arg(&a), &arg(&b)]);
     let sent = |county: &str| {
-        let out = city.ok(
+        let out = city.ok_at(
             LATE,
             &[
                 "city",
@@ -260,7 +223,7 @@ fn a_signed_return_notice_reopens_exactly_the_report_it_names() {
     assert!(city_line.starts_with("\"郑州市\" namespaces=\"shenhe-return\" ssh-ed25519 "), "{city_line}");
 
     // Before the county trusts the city's key, the notice is refused.
-    let out = zy.run(LATE, &["reopen", "--from", &arg(&notice)]);
+    let out = zy.run_at(LATE, &["reopen", "--from", &arg(&notice)]);
     assert_eq!(out.status.code(), Some(2), "no trusted keys file yet");
     std::fs::write(zy.path().join("allowed_signers"), format!("{city_line}\n")).unwrap();
     let tampered = zy.path().join("tampered.zip");
@@ -270,8 +233,8 @@ fn a_signed_return_notice_reopens_exactly_the_report_it_names() {
     std::fs::write(&tampered, bytes).unwrap();
     // A notice from a city key the county does not trust (another copy calling itself 郑州市).
     let impostor = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
-    impostor.ok(NOW, &["city", "import", &arg(&a)]);
-    let forged = impostor.ok(
+    impostor.ok_at(NOW, &["city", "import", &arg(&a)]);
+    let forged = impostor.ok_at(
         LATE,
         &[
             "city",
@@ -290,14 +253,14 @@ fn a_signed_return_notice_reopens_exactly_the_report_it_names() {
     let forged = PathBuf::from(json(&forged)["notice"].as_str().unwrap());
     for (file, says) in [(&tampered, "退回通知未通过核验"), (&for_eq, "410103"), (&forged, "不在信任的公钥文件中")]
     {
-        let out = zy.run(LATE, &["reopen", "--from", &arg(file)]);
+        let out = zy.run_at(LATE, &["reopen", "--from", &arg(file)]);
         assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));
     }
-    zy.ok(LATE, &["reopen", "--from", &arg(&notice)]);
+    zy.ok_at(LATE, &["reopen", "--from", &arg(&notice)]);
     let second = zy.export(LATE);
     // The old notice cannot reopen the new report.
-    let out = zy.run(LATE, &["reopen", "--from", &arg(&notice)]);
+    let out = zy.run_at(LATE, &["reopen", "--from", &arg(&notice)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("第 1 次"), "{}", String::from_utf8_lossy(&out.stderr));
     // The reason the city gave is in the county's review log, carried by report 2.
@@ -314,9 +277,9 @@ fn the_city_workbook_has_the_four_forms_with_a_row_per_county() {
     let (zy, eq) = (Home::county("410102", "中原区"), Home::county("410103", "二七区"));
     let (a, b) = (zy.export(NOW), eq.export(LATE));
     let city = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
-    city.ok(NOW, &["city", "import", &arg(&a), &arg(&b)]);
+    city.ok_at(NOW, &["city", "import", &arg(&a), &arg(&b)]);
     let file = city.path().join("郑州市_2026Q3.xlsx");
-    let out = json(&city.ok(NOW, &["city", "report", "--period", PERIOD, "--out", &arg(&file), "--json"]));
+    let out = json(&city.ok_at(NOW, &["city", "report", "--period", PERIOD, "--out", &arg(&file), "--json"]));
     assert_eq!(out["bytes"].as_u64(), Some(std::fs::metadata(&file).unwrap().len()));
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file).unwrap();
     let names = book.sheet_names();
@@ -344,7 +307,7 @@ fn the_city_workbook_has_the_four_forms_with_a_row_per_county() {
 #[test]
 fn city_commands_need_a_city_config() {
     let zy = Home::county("410102", "中原区");
-    let out = zy.run(NOW, &["city", "status", "--period", PERIOD]);
+    let out = zy.run_at(NOW, &["city", "status", "--period", PERIOD]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("level = \"city\""));
 }

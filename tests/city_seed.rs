@@ -11,8 +11,8 @@
 //! each county's own figures, and its rows must add up to the row.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
 /// Inside the county window (1–5 April) after the quarter.
 const NOW: &str = "2020-04-03T10:00:00+08:00";
@@ -114,15 +114,11 @@ fn sheet(index: usize, share: &Share) -> String {
     out
 }
 
-struct Home(tempfile::TempDir);
+#[path = "support/home.rs"]
+mod home;
+use home::{Home, arg, json, stdout};
 
 impl Home {
-    fn with_config(config: &str) -> Home {
-        let home = Home(tempfile::tempdir().unwrap());
-        std::fs::write(home.path().join("config.toml"), config).unwrap();
-        home
-    }
-
     /// A county of 白城市 with its sheet imported, reviewed and exported: the bundle's path.
     fn county(index: usize, share: &Share) -> (Home, PathBuf) {
         let (code, name) = (share.code, share.name);
@@ -151,10 +147,6 @@ impl Home {
         (home, bundle)
     }
 
-    fn path(&self) -> &Path {
-        self.0.path()
-    }
-
     /// The period's school codes whose review state passes `keep`, in list order.
     fn codes(&self, keep: impl Fn(&str) -> bool) -> Vec<String> {
         let list = json(&self.ok(&["list", "--period", PERIOD, "--json"]));
@@ -166,29 +158,10 @@ impl Home {
             .collect()
     }
 
+    /// Runs shenhe here at [`NOW`] and insists that it succeeds.
     fn ok(&self, args: &[&str]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_shenhe"))
-            .args(args)
-            .env("SHENHE_HOME", self.path())
-            .env("SHENHE_NOW", NOW)
-            .env_remove("LANG")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{args:?}: {}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
-        out
+        self.ok_at(NOW, args)
     }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
-}
-
-fn arg(p: &Path) -> String {
-    p.display().to_string()
 }
 
 /// A rate of `stats --json` as the circular prints it (the JSON number is the double nearest
