@@ -22,9 +22,6 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
     let (lang, m) = (ctx.lang, ctx.lang.msg());
     let mut store = ctx.open_store()?;
     let period = ctx.period_or_latest(&store, args.period)?;
-    if ctx.config.county.code.trim().is_empty() {
-        return Err(Failure::usage(fill(&m.export_no_county_code_at, &[("config", &ctx.paths.config.display())])));
-    }
     let out_dir = args.out.unwrap_or_else(|| ctx.paths.bundles_dir(&ctx.config));
     let actor = ctx.actor();
     let request = Request {
@@ -42,6 +39,10 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
     )
     .map_err(|e| match e {
         export::ExportError::NoReason => Failure::usage(e.user_message(lang)),
+        // On the command line, say which file to set it in.
+        export::ExportError::NoCountyCode => {
+            Failure::usage(fill(&m.export_no_county_code_at, &[("config", &ctx.paths.config.display())]))
+        }
         other => Failure::refused(other.user_message(lang)),
     })?;
     tracing::info!(%period, sequence = done.sequence, bytes = done.bytes, "exported");

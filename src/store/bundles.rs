@@ -103,9 +103,7 @@ impl Store {
         let id = period.to_string();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         super::decisions::refuse_if_reported(&tx, &id)?;
-        let next: u32 =
-            tx.query_row("SELECT coalesce(max(sequence), 0) + 1 FROM bundles WHERE period = ?1", [&id], |r| r.get(0))?;
-        if next != bundle.sequence {
+        if next_sequence(&tx, &id)? != bundle.sequence {
             return Err(StoreError::SequenceTaken { period: id, sequence: bundle.sequence });
         }
         tx.execute(
@@ -139,11 +137,7 @@ impl Store {
 
     /// The sequence number the next bundle of `period` gets.
     pub fn next_bundle_sequence(&self, period: Period) -> Result<u32, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT coalesce(max(sequence), 0) + 1 FROM bundles WHERE period = ?1",
-            [period.to_string()],
-            |r| r.get(0),
-        )?)
+        next_sequence(&self.conn, &period.to_string())
     }
 
     /// Unlocks a reported period (the city sent it back), logging who and why. The bundles
@@ -166,4 +160,9 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// [`Store::next_bundle_sequence`], also inside the export's transaction.
+fn next_sequence(conn: &rusqlite::Connection, period: &str) -> Result<u32, StoreError> {
+    Ok(conn.query_row("SELECT coalesce(max(sequence), 0) + 1 FROM bundles WHERE period = ?1", [period], |r| r.get(0))?)
 }
