@@ -228,6 +228,11 @@ fn keys(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         }
         Mode::Help { .. } => vec![("j/k".into(), &m.key_scroll), ("Esc".into(), &m.key_close)],
     };
+    // A city decides nothing on this screen: its hints leave the decision keys out.
+    let decisions =
+        [&m.key_approve, &m.key_return, &m.key_flag, &m.key_comment, &m.key_undo, &m.key_select, &m.key_export];
+    let hints =
+        hints.into_iter().filter(|(_, label)| !(app.settings.city && decisions.iter().any(|d| d.as_str() == *label)));
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     for (key, label) in hints {
