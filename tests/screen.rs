@@ -37,6 +37,15 @@ impl Home {
         self.0.path()
     }
 
+    /// Makes this copy 郑州市中原区's (410102), with its auditor, so that it can export.
+    fn configure_county(&self) {
+        std::fs::write(
+            self.path().join("config.toml"),
+            "[county]\ncode = \"410102\"\nname = \"中原区\"\ncity = \"郑州市\"\n[auditor]\nname = \"张敏\"\nphone = \"0371-12345678\"\n",
+        )
+        .unwrap();
+    }
+
     /// The environment the binary gets, and nothing else from the test's own.
     fn env(&self) -> [(&'static str, String); 5] {
         [
@@ -360,11 +369,7 @@ fn english_screen_help_and_quit() {
 #[test]
 fn export_from_the_screen_then_verify() {
     let home = Home::with_fixture();
-    std::fs::write(
-        home.path().join("config.toml"),
-        "[county]\ncode = \"410102\"\nname = \"中原区\"\ncity = \"郑州市\"\n[auditor]\nname = \"张敏\"\nphone = \"0371-12345678\"\n",
-    )
-    .unwrap();
+    home.configure_county();
     let mut s = home.screen(&[]);
     s.wait_for("2141010205");
     s.send("e");
@@ -391,4 +396,47 @@ fn export_from_the_screen_then_verify() {
     let said = String::from_utf8_lossy(&verified.stdout);
     assert!(verified.status.success(), "{said}{}", String::from_utf8_lossy(&verified.stderr));
     assert!(said.contains("市州要求今天先报"), "the forced reason travels with the bundle: {said}");
+}
+
+/// A city clerk opens the screen on the city's database: the counties first, then one
+/// county's schools, read-only, and back.
+#[test]
+fn city_screen_lists_the_counties_and_opens_one_read_only() {
+    let county = Home::with_fixture();
+    county.configure_county();
+    let out_dir = county.path().join("out");
+    let out = county.run(&["export", "--force", "--reason", "先行上报", "--out", &out_dir.display().to_string()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let signers = county.run(&["key", "show", "--allowed-signers"]);
+
+    let city = Home(tempfile::tempdir().unwrap());
+    std::fs::write(
+        city.path().join("config.toml"),
+        "level = \"city\"\n[city]\nname = \"郑州市\"\ncounties = [{ code = \"410102\", name = \"中原区\" }, \
+         { code = \"410103\", name = \"二七区\" }]\n",
+    )
+    .unwrap();
+    std::fs::write(city.path().join("allowed_signers"), &signers.stdout).unwrap();
+    let bundle = out_dir.join("410102_2026Q3_1.zip");
+    let imported = city.run(&["city", "import", &bundle.display().to_string()]);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stdout));
+    let before = std::fs::read(city.database()).unwrap();
+
+    let mut s = city.screen(&[]);
+    s.wait_for("已收到 1/2 个县区，按时上报 1 个；未收到：二七区");
+    s.wait_for_highlight("中原区（410102）  第 1 次 10-03 10:00  按时");
+    s.wait_for_status("强制上报，原因：先行上报");
+    s.send("\r");
+    s.wait_for("郑州市 中原区  2026Q3  市州汇总（只读）");
+    s.wait_for("2141010205");
+    s.send("a");
+    s.wait_for_status("市州");
+    s.send("\x1b");
+    s.wait_for("全部县区");
+    s.send("j");
+    s.wait_for_highlight("二七区（410103）  未收到");
+    s.send("\r");
+    s.wait_for_status("二七区 还没有上报");
+    s.quit();
+    assert_eq!(std::fs::read(city.database()).unwrap(), before, "the city's screen changes nothing");
 }

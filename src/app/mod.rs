@@ -12,6 +12,7 @@ use crate::domain::{Period, ReportingWindow, ReviewState, WindowStatus};
 use crate::i18n::Lang;
 use crate::store::{ReviewIndex, RowIndicators, SchoolDetail, Store, StoreError};
 
+mod counties;
 mod decide;
 pub mod editor;
 pub(crate) mod export;
@@ -20,6 +21,7 @@ mod modes;
 pub mod search;
 pub mod view;
 
+pub use counties::CountyBoard;
 pub use decide::{Confirm, Intent, Prompt};
 pub use editor::LineEditor;
 pub use export::{ExportDialog, ExportSettings};
@@ -50,6 +52,8 @@ pub struct Settings {
     pub export: Option<ExportSettings>,
     /// A city's copy: the counties' data is shown, never changed.
     pub city: bool,
+    /// A city's counties (config `[city] counties`), for the county board.
+    pub counties: Vec<crate::config::CountyRef>,
 }
 
 impl Settings {
@@ -76,6 +80,10 @@ impl Settings {
             database,
             export: None,
             city: config.level == crate::config::Level::City,
+            counties: match config.level {
+                crate::config::Level::City => config.city.counties.clone(),
+                crate::config::Level::County => Vec::new(),
+            },
         }
     }
 
@@ -162,6 +170,8 @@ pub struct App {
     pub detail_open: bool,
     pub detail_scroll: u16,
     pub mode: Mode,
+    /// A city's county board (`None` in a county).
+    pub board: Option<CountyBoard>,
     undo: Vec<Vec<decide::Done>>,
     pub status: Option<Status>,
     /// Indicators of `view[offset..]`, as many as are on screen (see [`App::refresh`]).
@@ -211,6 +221,7 @@ impl App {
             detail_open: false,
             detail_scroll: 0,
             mode: Mode::Normal,
+            board: None,
             undo: Vec::new(),
             status: None,
             visible: Vec::new(),
@@ -228,6 +239,10 @@ impl App {
                 app.settings.place.clone()
             };
             app.rebuild_view();
+            if app.settings.city && !app.settings.counties.is_empty() {
+                let rows = crate::bundle::city_status::statuses(&app.store, &app.settings.counties, p)?;
+                app.board = Some(CountyBoard::new(rows));
+            }
         }
         Ok(app)
     }
@@ -278,10 +293,11 @@ impl App {
         self.view.get(self.cursor).copied()
     }
 
-    /// Schools per state over the whole period, in [`ReviewState::ALL`] order.
+    /// Schools per state over the whole period (in a city, over the county the list shows), in
+    /// [`ReviewState::ALL`] order.
     pub fn state_counts(&self) -> [usize; 5] {
         let mut counts = [0; 5];
-        for r in &self.index.rows {
+        for r in self.index.rows.iter().filter(|r| self.filter.county.is_none_or(|c| r.county == c)) {
             counts[ReviewState::ALL.iter().position(|s| *s == r.state).unwrap_or(0)] += 1;
         }
         counts
@@ -323,11 +339,16 @@ impl App {
 
     fn normal_key(&mut self, key: Key) {
         self.status = None;
+        if self.board_shown() {
+            return self.board_key(key);
+        }
         if key.code == KeyCode::Esc {
             if self.focus == Focus::Detail || self.detail_open {
                 (self.focus, self.detail_open) = (Focus::List, false);
-            } else {
+            } else if self.search.is_some() || self.board.is_none() {
                 self.search = None;
+            } else {
+                self.show_board();
             }
             return;
         }

@@ -378,12 +378,15 @@ fn a_citys_screen_shows_the_counties_data_and_changes_nothing() {
     assert!(app.search.as_ref().is_some_and(|s| !s.matches.is_empty()), "search works as in a county");
 }
 
-#[test]
-fn a_city_filters_its_list_by_county() {
+/// 中原区 and 二七区 (five schools each, from `unfilled.csv`) in a city's store, with a bundle
+/// on record for each: 中原区's first report, forced and on time, 二七区's second, late. The
+/// config's third county, 金水区, has not reported.
+pub(crate) fn city_store() -> Store {
+    use crate::bundle::manifest::{Auditor, Forced, Manifest, Signer, StateCounts, Window};
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_in_memory().unwrap();
     let sheet = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/unfilled.csv")).unwrap();
-    for (code, name) in [("410102", "中原区"), ("410103", "二七区")] {
+    for (code, name, sequence, inside_window) in [("410102", "中原区", 1, true), ("410103", "二七区", 2, false)] {
         let file = dir.path().join(format!("{code}.csv"));
         std::fs::write(&file, sheet.replace("410102", code).replace("中原区", name)).unwrap();
         let request = crate::import::ImportRequest {
@@ -394,10 +397,112 @@ fn a_city_filters_its_list_by_county() {
             at: "2026-10-06T09:00:00+08:00".into(),
         };
         crate::import::import_files(&mut store, &request, &mut |_| {}).unwrap();
+        let created_at = if inside_window { "2026-10-05T16:20:00+08:00" } else { "2026-10-08T09:05:00+08:00" };
+        let manifest = Manifest {
+            format: crate::bundle::manifest::FORMAT.into(),
+            county_code: code.into(),
+            county: name.into(),
+            city: "郑州市".into(),
+            period: "2026Q3".into(),
+            sequence,
+            replaces: None,
+            auditor: Auditor { name: "审核员".into(), phone: "0371-1".into() },
+            created_at: created_at.into(),
+            tool: "shenhe".into(),
+            counts: StateCounts { schools: 5, unfilled: 3, submitted: 2, flagged: 0, returned: 0, approved: 0 },
+            window: Window { first: "2026-10-01".into(), last: "2026-10-05".into() },
+            inside_window,
+            forced: inside_window.then(|| Forced { reason: "先行上报".into(), pending: Vec::new() }),
+            signer: Signer { public_key: String::new(), fingerprint: "SHA256:x".into() },
+            files: Vec::new(),
+        };
+        let record = crate::store::CityBundle {
+            county_code: code.into(),
+            period: "2026Q3".into(),
+            sequence,
+            sha256: format!("{code}{sequence}"),
+            file_name: format!("{code}_2026Q3_{sequence}.zip"),
+            created_at: created_at.into(),
+            received_at: "2026-10-09T09:00:00+08:00".into(),
+            inside_window,
+            signer: "SHA256:x".into(),
+            manifest: String::from_utf8(manifest.to_bytes()).unwrap(),
+        };
+        store.receive_city_bundle(&record, b"zip").unwrap();
     }
-    let mut app = App::open(store, None, Settings { city: true, ..settings(Lang::Zh) }).unwrap();
+    store
+}
+
+/// The city's screen over [`city_store`], as a 80×24 terminal shows it.
+pub(crate) fn city_app(lang: Lang) -> App {
+    let counties = [("410102", "中原区"), ("410103", "二七区"), ("410105", "金水区")]
+        .map(|(code, name)| crate::config::CountyRef { code: code.into(), name: name.into() })
+        .to_vec();
+    let settings = Settings { city: true, counties, place: "郑州市".into(), ..settings(lang) };
+    let mut app = App::open(city_store(), None, settings).unwrap();
     app.resize(19, false);
+    app.refresh().unwrap();
+    app
+}
+
+#[test]
+fn a_city_opens_on_its_counties_and_each_countys_schools_read_only() {
+    let mut app = city_app(Lang::Zh);
+    let board = app.board.as_ref().expect("a city opens on its counties");
+    assert!(app.board_shown());
+    let received: Vec<(&str, bool, Option<u32>)> =
+        board.rows.iter().map(|r| (r.county.as_str(), r.received, r.sequence)).collect();
+    assert_eq!(received, [("中原区", true, Some(1)), ("二七区", true, Some(2)), ("金水区", false, None)]);
+    assert_eq!(board.rows[1].inside_window, Some(false), "二七区 reported late");
+
+    // 二七区: its five schools, read-only, with the search and the detail of a county.
+    let before = app.store().content_digest().unwrap();
+    press(&mut app, "j");
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.board_shown());
+    assert_eq!(app.view.len(), 5);
+    assert!(app.view.iter().all(|&p| app.index.rows[p as usize].code.starts_with("21410103")), "二七区's schools only");
+    assert_eq!(app.open_county_name(), Some("二七区"));
+    assert_eq!(app.state_counts().iter().sum::<usize>(), 5, "the header counts the county's schools");
+    press(&mut app, "a");
+    assert!(app.status.as_ref().unwrap().error, "no decision in a city");
+    press(&mut app, "/");
+    app.on_paste("21410103");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.search.as_ref().unwrap().matches.len(), 5);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.detail_open && app.detail.is_some(), "the detail opens");
+    assert_eq!(app.store().content_digest().unwrap(), before);
+
+    // Esc closes the detail, then the search, then goes back to the board on 二七区.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.board_shown() && app.search.is_none());
+    key(&mut app, KeyCode::Esc);
+    assert!(app.board_shown());
+    assert_eq!(app.board.as_ref().unwrap().cursor, 1);
+
+    // 金水区 has sent nothing: it says so and stays on the board.
+    press(&mut app, "j");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.board_shown());
+    assert!(app.status.as_ref().is_some_and(|s| s.error && s.text.contains("金水区 还没有上报")), "{:?}", app.status);
+
+    // The last line is the whole city.
+    press(&mut app, "G");
+    key(&mut app, KeyCode::Enter);
     assert_eq!(app.view.len(), 10);
+    assert_eq!(app.open_county_name(), None);
+    press(&mut app, "q");
+    assert!(app.should_quit());
+}
+
+#[test]
+fn a_city_filters_its_list_by_county() {
+    let mut app = city_app(Lang::Zh);
+    press(&mut app, "G");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.view.len(), 10, "the whole city");
     press(&mut app, "F");
     let Mode::Filter { items, counts, .. } = &app.mode else { panic!("no filter menu") };
     assert_eq!(&items[..2], [FilterItem::County(0), FilterItem::County(1)], "the counties come first");
@@ -407,4 +512,5 @@ fn a_city_filters_its_list_by_county() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.view.len(), 5);
     assert!(app.view.iter().all(|&p| app.index.rows[p as usize].code.starts_with("21410103")), "二七区's schools only");
+    assert_eq!(app.open_county_name(), Some("二七区"), "the header names the county the filter chose");
 }

@@ -6,6 +6,7 @@ pub mod allowed_signers;
 pub mod archive;
 pub mod city_report;
 pub mod city_return;
+pub mod city_status;
 pub mod export;
 mod forms;
 pub mod keys;

@@ -504,6 +504,20 @@ catalog! {
     ui_city_read_only,
     screen_city_read_only,
     ui_group_county,
+    ui_board_col_report,
+    ui_board_report,
+    ui_board_missing,
+    ui_board_on_time,
+    ui_board_late,
+    ui_board_all,
+    ui_board_hint,
+    ui_board_all_hint,
+    ui_board_forced,
+    ui_board_not_received,
+    ui_board_no_schools,
+    ui_board_opened,
+    key_counties,
+    key_open_county,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

@@ -16,6 +16,7 @@ use crate::app::{Action, App, Focus, Mode};
 use crate::domain::{ReviewState, WindowStatus};
 use crate::i18n::fill;
 
+mod counties;
 mod detail;
 mod dialogs;
 mod list;
@@ -34,6 +35,8 @@ pub const WIDE: u16 = 120;
 /// The parts of the screen.
 struct Areas {
     header: Rect,
+    /// Between the header and the status line: the list and the detail, or a city's board.
+    body: Rect,
     list: Rect,
     detail: Option<Rect>,
     status: Rect,
@@ -51,11 +54,11 @@ fn areas(area: Rect, app: Option<&App>) -> Areas {
         let [list, _gap, detail] =
             Layout::horizontal([Constraint::Length(list_width), Constraint::Length(1), Constraint::Fill(1)])
                 .areas(body);
-        Areas { header, list, detail: Some(detail), status, keys }
+        Areas { header, body, list, detail: Some(detail), status, keys }
     } else if detail_open {
-        Areas { header, list: Rect::default(), detail: Some(body), status, keys }
+        Areas { header, body, list: Rect::default(), detail: Some(body), status, keys }
     } else {
-        Areas { header, list: body, detail: None, status, keys }
+        Areas { header, body, list: body, detail: None, status, keys }
     }
 }
 
@@ -80,6 +83,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     }
     let a = areas(area, Some(app));
     header(frame, a.header, app, theme);
+    if let Some(board) = app.board.as_ref().filter(|b| b.shown) {
+        counties::draw(frame, a.body, app, board, theme);
+        status(frame, a.status, app, theme);
+        keys(frame, a.keys, app, theme);
+        dialogs::draw(frame, area, app, theme);
+        return;
+    }
     if a.list.height > 0 {
         list::draw(frame, a.list, app, theme);
     }
@@ -99,7 +109,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
 fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let (lang, m) = (app.lang(), app.lang().msg());
     let period = app.period.map(|p| p.to_string()).unwrap_or_default();
-    let mut first = format!(" {}  {}  {}", m.ui_title, app.place, period);
+    let place = match app.open_county_name().filter(|_| !app.board_shown()) {
+        Some(county) => format!("{} {county}", app.place),
+        None => app.place.clone(),
+    };
+    let mut first = format!(" {}  {place}  {period}", m.ui_title);
     if app.settings.city {
         first.push_str(&format!("  {}", m.ui_city_read_only));
     } else if app.locked {
@@ -116,6 +130,13 @@ fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             WindowStatus::Closed(days) => fill(&m.ui_window_closed, &[("last", &l), ("days", &days)]),
         };
         first.push_str(&format!("  {text}"));
+    }
+    if let Some(board) = app.board.as_ref().filter(|b| b.shown) {
+        let summary = crate::bundle::city_status::summary(lang, &board.rows);
+        let lines = vec![Line::styled(first, theme.header()), Line::styled(format!(" {summary}"), theme.title())];
+        frame.render_widget(Paragraph::new(lines), area);
+        frame.buffer_mut().set_style(Rect { height: 1, ..area }, theme.header());
+        return;
     }
     let counts = app.state_counts();
     let total: usize = counts.iter().sum::<usize>() - counts[0];
@@ -168,6 +189,17 @@ fn status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         frame.render_widget(Paragraph::new(Line::styled(format!(" {}", s.text), style)), area);
         return;
     }
+    if let Some(board) = app.board.as_ref().filter(|b| b.shown) {
+        let text = match board.current() {
+            Some(row) => match &row.forced {
+                Some(reason) => fill(&m.ui_board_forced, &[("reason", reason)]),
+                None => m.ui_board_hint.clone(),
+            },
+            None => m.ui_board_all_hint.clone(),
+        };
+        frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), theme.dim())), area);
+        return;
+    }
     let mut parts = Vec::new();
     if !app.filter.is_empty() {
         parts.push(fill(&m.ui_filter_on, &[("filters", &dialogs::filter_summary(app))]));
@@ -193,6 +225,12 @@ fn keys(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     let map = &app.settings.keymap;
     let bound = |a: Action| map.keys(a).first().map(ToString::to_string).unwrap_or_default();
     let hints: Vec<(String, &str)> = match &app.mode {
+        Mode::Normal if app.board_shown() => vec![
+            ("j/k".into(), &m.key_move),
+            (bound(Action::Open), &m.key_open_county),
+            (bound(Action::Help), &m.key_help),
+            (bound(Action::Quit), &m.key_quit),
+        ],
         Mode::Normal if app.focus == Focus::Detail => vec![
             ("j/k".into(), &m.key_scroll),
             ("Esc".into(), &m.key_back),
@@ -201,6 +239,15 @@ fn keys(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             (bound(Action::Flag), &m.key_flag),
             (bound(Action::Comment), &m.key_comment),
             (bound(Action::Undo), &m.key_undo),
+            (bound(Action::Help), &m.key_help),
+            (bound(Action::Quit), &m.key_quit),
+        ],
+        Mode::Normal if app.board.is_some() => vec![
+            (bound(Action::Open), &m.key_open),
+            ("Esc".into(), &m.key_counties),
+            (bound(Action::Search), &m.key_search),
+            (bound(Action::Filter), &m.key_filter),
+            (bound(Action::Sort), &m.key_sort),
             (bound(Action::Help), &m.key_help),
             (bound(Action::Quit), &m.key_quit),
         ],

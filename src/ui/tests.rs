@@ -182,3 +182,20 @@ fn chinese_names_and_the_columns_after_them_line_up() {
         }
     }
 }
+
+#[test]
+fn a_citys_county_board_and_a_countys_list_at_80x24() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut app = crate::app::tests::city_app(lang);
+        let board = screen(&mut app, 80, 24);
+        // The counts (right-aligned) end under their headings: 中原区, 二七区 and the total.
+        let heading = &board[2];
+        for line in [&board[3], &board[4], &board[6]] {
+            assert_eq!(line.width(), heading.width(), "{line:?} against {heading:?}");
+        }
+        insta::assert_snapshot!(format!("city_board_{lang:?}"), text(&board));
+        press(&mut app, "j");
+        key(&mut app, KeyCode::Enter);
+        insta::assert_snapshot!(format!("city_county_list_{lang:?}"), text(&screen(&mut app, 80, 24)));
+    }
+}

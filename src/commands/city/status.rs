@@ -1,54 +1,18 @@
 //! `shenhe city status --period P`: every county of the config, in or missing, which report,
 //! on time or late, schools by state.
 
-use serde::Serialize;
-
-use crate::bundle::manifest::{Manifest, StateCounts};
+use crate::bundle::city_status::{CountyStatus, statuses, summary};
+use crate::bundle::manifest::StateCounts;
 use crate::commands::{Context, Failure, Outcome, print_json};
 use crate::domain::Period;
 use crate::i18n::{Lang, fill};
 use crate::ui::table::{Align, render};
 
-/// One county's line of `city status`.
-#[derive(Debug, Serialize)]
-struct CountyStatus {
-    county_code: String,
-    county: String,
-    received: bool,
-    sequence: Option<u32>,
-    created_at: Option<String>,
-    /// Reported inside the county's window (主动上报).
-    inside_window: Option<bool>,
-    forced: Option<String>,
-    counts: Option<StateCounts>,
-    signer: Option<String>,
-}
-
 pub(super) fn run(ctx: &Context, period: Period, json: bool) -> Outcome {
     let (lang, m) = (ctx.lang, ctx.lang.msg());
     let store = ctx.open_store()?;
-    let bundles = store.city_bundles(&period.to_string()).map_err(|e| Failure::refused(e.user_message(lang)))?;
-    let rows: Vec<CountyStatus> = ctx
-        .config
-        .city
-        .counties
-        .iter()
-        .map(|c| {
-            let bundle = bundles.iter().find(|b| b.county_code == c.code);
-            let manifest = bundle.and_then(|b| serde_json::from_str::<Manifest>(&b.manifest).ok());
-            CountyStatus {
-                county_code: c.code.clone(),
-                county: c.name.clone(),
-                received: bundle.is_some(),
-                sequence: bundle.map(|b| b.sequence),
-                created_at: bundle.map(|b| b.created_at.clone()),
-                inside_window: bundle.map(|b| b.inside_window),
-                forced: manifest.as_ref().and_then(|mf| mf.forced.as_ref().map(|f| f.reason.clone())),
-                counts: manifest.map(|mf| mf.counts),
-                signer: bundle.map(|b| b.signer.clone()),
-            }
-        })
-        .collect();
+    let rows =
+        statuses(&store, &ctx.config.city.counties, period).map_err(|e| Failure::refused(e.user_message(lang)))?;
     if json {
         print_json(&rows);
         return Ok(());
@@ -56,17 +20,7 @@ pub(super) fn run(ctx: &Context, period: Period, json: bool) -> Outcome {
     let now = crate::clock::now().format("%Y-%m-%d %H:%M").to_string();
     println!("{}", fill(&m.city_status_title, &[("city", &ctx.config.city.name), ("period", &period), ("now", &now)]));
     print!("{}", table(lang, &rows));
-    let received = rows.iter().filter(|r| r.received).count();
-    let on_time = rows.iter().filter(|r| r.inside_window == Some(true)).count();
-    let missing: Vec<&str> = rows.iter().filter(|r| !r.received).map(|r| r.county.as_str()).collect();
-    let missing = if missing.is_empty() { m.city_none.clone() } else { missing.join("、") };
-    println!(
-        "{}",
-        fill(
-            &m.city_status_summary,
-            &[("received", &received), ("total", &rows.len()), ("on_time", &on_time), ("missing", &missing)]
-        )
-    );
+    println!("{}", summary(lang, &rows));
     Ok(())
 }
 
@@ -105,7 +59,7 @@ fn table(lang: Lang, rows: &[CountyStatus]) -> String {
                 count(|c| c.approved),
                 count(|c| c.returned),
                 count(|c| c.unfilled),
-                count(|c| c.submitted + c.flagged),
+                r.undecided().map_or(String::new(), |n| n.to_string()),
             ]
         })
         .collect();

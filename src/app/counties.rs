@@ -1,0 +1,101 @@
+//! A city's county board: the screen a city clerk opens on. One line per county of the config
+//! (received or missing, which report, on time or late, schools by state) and a last line for
+//! the whole city; Enter shows that county's schools in the ordinary list (read-only, with the
+//! same search, filters and detail), Esc in the list comes back here.
+
+use super::{Action, App, Focus, Key};
+use crate::bundle::city_status::CountyStatus;
+use crate::i18n::fill;
+
+/// The board's lines and highlight; `shown` while it stands in place of the school list.
+#[derive(Debug, Clone)]
+pub struct CountyBoard {
+    pub rows: Vec<CountyStatus>,
+    /// In `0..=rows.len()`: `rows.len()` is the whole city.
+    pub cursor: usize,
+    pub shown: bool,
+}
+
+impl CountyBoard {
+    pub fn new(rows: Vec<CountyStatus>) -> CountyBoard {
+        CountyBoard { rows, cursor: 0, shown: true }
+    }
+
+    /// The highlighted county; `None` on the whole-city line.
+    pub fn current(&self) -> Option<&CountyStatus> {
+        self.rows.get(self.cursor)
+    }
+
+    fn last(&self) -> usize {
+        self.rows.len()
+    }
+}
+
+impl App {
+    /// Keys while the board is shown: movement, Enter, help and quit.
+    pub(super) fn board_key(&mut self, key: Key) {
+        let Some(board) = self.board.as_mut() else { return };
+        let page = self.list_height.max(1);
+        match self.settings.keymap.action(key) {
+            Some(Action::MoveDown) => board.cursor = (board.cursor + 1).min(board.last()),
+            Some(Action::MoveUp) => board.cursor = board.cursor.saturating_sub(1),
+            Some(Action::PageDown) => board.cursor = (board.cursor + page).min(board.last()),
+            Some(Action::PageUp) => board.cursor = board.cursor.saturating_sub(page),
+            Some(Action::First) => board.cursor = 0,
+            Some(Action::Last) => board.cursor = board.last(),
+            Some(Action::Open) => self.open_county(),
+            Some(Action::Help) => self.mode = super::Mode::Help { scroll: 0 },
+            Some(Action::Quit) => self.quit = true,
+            _ => {}
+        }
+    }
+
+    /// Shows the highlighted county's schools (or the whole city's) in the list.
+    fn open_county(&mut self) {
+        let Some(board) = self.board.as_ref() else { return };
+        let m = self.lang().msg();
+        let (county, text) = match board.current() {
+            None => (None, m.ui_board_all.clone()),
+            Some(row) if !row.received => {
+                self.error(fill(&m.ui_board_not_received, &[("county", &row.county)]));
+                return;
+            }
+            Some(row) => match self.index.counties.iter().position(|(code, _)| **code == *row.county_code) {
+                Some(pos) => (Some(pos as u8), row.county.clone()),
+                None => {
+                    self.error(fill(&m.ui_board_no_schools, &[("county", &row.county)]));
+                    return;
+                }
+            },
+        };
+        self.filter.county = county;
+        self.rebuild_view();
+        self.move_to(0);
+        (self.focus, self.detail_open) = (Focus::List, false);
+        if let Some(board) = self.board.as_mut() {
+            board.shown = false;
+        }
+        self.info(fill(&m.ui_board_opened, &[("county", &text), ("count", &self.view.len())]));
+    }
+
+    /// Back from the list to the board, on the county the list showed.
+    pub(super) fn show_board(&mut self) {
+        let code = self.filter.county.and_then(|c| self.index.counties.get(usize::from(c))).map(|(code, _)| code);
+        let Some(board) = self.board.as_mut() else { return };
+        board.cursor =
+            code.and_then(|code| board.rows.iter().position(|r| *r.county_code == **code)).unwrap_or(board.rows.len());
+        board.shown = true;
+        self.search = None;
+    }
+
+    /// Whether the board stands in place of the list.
+    pub fn board_shown(&self) -> bool {
+        self.board.as_ref().is_some_and(|b| b.shown)
+    }
+
+    /// The county whose schools the list shows, in a city (for the header).
+    pub fn open_county_name(&self) -> Option<&str> {
+        self.board.as_ref()?;
+        self.filter.county.and_then(|c| self.index.counties.get(usize::from(c))).map(|(_, name)| &**name)
+    }
+}

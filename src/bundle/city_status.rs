@@ -1,0 +1,72 @@
+//! Where each county of a city stands for a period: its current bundle, if any, with the
+//! report number, export time, whether it came inside the window (主动上报) and the schools by
+//! state as its manifest gives them. `city status` prints it; the city's review screen lists it.
+
+use serde::Serialize;
+
+use crate::bundle::manifest::{Manifest, StateCounts};
+use crate::config::CountyRef;
+use crate::domain::Period;
+use crate::i18n::{Lang, fill};
+use crate::store::{Store, StoreError};
+
+/// One county of the config, received or missing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CountyStatus {
+    pub county_code: String,
+    pub county: String,
+    pub received: bool,
+    pub sequence: Option<u32>,
+    /// The export time the county's manifest states (RFC 3339).
+    pub created_at: Option<String>,
+    /// Reported inside the county's window (主动上报).
+    pub inside_window: Option<bool>,
+    /// A forced export's reason.
+    pub forced: Option<String>,
+    pub counts: Option<StateCounts>,
+    /// The signing key's fingerprint.
+    pub signer: Option<String>,
+}
+
+impl CountyStatus {
+    /// Schools still 待审核 or 有疑问 when the county exported (a forced export).
+    pub fn undecided(&self) -> Option<u64> {
+        self.counts.as_ref().map(|c| c.submitted + c.flagged)
+    }
+}
+
+/// The counties of `counties` (the config's, in its order) for `period`.
+pub fn statuses(store: &Store, counties: &[CountyRef], period: Period) -> Result<Vec<CountyStatus>, StoreError> {
+    let bundles = store.city_bundles(&period.to_string())?;
+    Ok(counties
+        .iter()
+        .map(|c| {
+            let bundle = bundles.iter().find(|b| b.county_code == c.code);
+            let manifest = bundle.and_then(|b| serde_json::from_str::<Manifest>(&b.manifest).ok());
+            CountyStatus {
+                county_code: c.code.clone(),
+                county: c.name.clone(),
+                received: bundle.is_some(),
+                sequence: bundle.map(|b| b.sequence),
+                created_at: bundle.map(|b| b.created_at.clone()),
+                inside_window: bundle.map(|b| b.inside_window),
+                forced: manifest.as_ref().and_then(|mf| mf.forced.as_ref().map(|f| f.reason.clone())),
+                counts: manifest.map(|mf| mf.counts),
+                signer: bundle.map(|b| b.signer.clone()),
+            }
+        })
+        .collect())
+}
+
+/// "已收到 2/3 个县区，按时上报 1 个；未收到：金水区".
+pub fn summary(lang: Lang, rows: &[CountyStatus]) -> String {
+    let m = lang.msg();
+    let received = rows.iter().filter(|r| r.received).count();
+    let on_time = rows.iter().filter(|r| r.inside_window == Some(true)).count();
+    let missing: Vec<&str> = rows.iter().filter(|r| !r.received).map(|r| r.county.as_str()).collect();
+    let missing = if missing.is_empty() { m.city_none.clone() } else { missing.join("、") };
+    fill(
+        &m.city_status_summary,
+        &[("received", &received), ("total", &rows.len()), ("on_time", &on_time), ("missing", &missing)],
+    )
+}
