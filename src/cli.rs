@@ -41,6 +41,8 @@ pub enum Command {
     Verify(VerifyArgs),
     Reopen(ReopenArgs),
     Notices(NoticesArgs),
+    Backup(BackupArgs),
+    Restore(RestoreArgs),
     #[command(subcommand)]
     Config(ConfigCommand),
     #[command(subcommand)]
@@ -169,6 +171,24 @@ pub struct VerifyArgs {
     pub bundles: Vec<PathBuf>,
     #[arg(long, value_name = "FILE")]
     pub allowed_signers: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The copy; default: a dated file in the data directory's `backups` folder.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A copy made by `shenhe backup`.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
     #[arg(long)]
     pub json: bool,
 }
@@ -356,6 +376,18 @@ pub fn localized_command(lang: Lang) -> clap::Command {
         args(
             c.about(h.help_notices.as_str()).help_template(h.help_template.as_str()),
             &[("period", &h.help_list_period), ("out", &h.help_notices_out), ("json", &h.help_json)],
+        )
+    })
+    .mut_subcommand("backup", |c| {
+        args(
+            c.about(h.help_backup.as_str()).help_template(h.help_template.as_str()),
+            &[("out", &h.help_backup_out), ("json", &h.help_json)],
+        )
+    })
+    .mut_subcommand("restore", |c| {
+        args(
+            c.about(h.help_restore.as_str()).help_template(h.help_template.as_str()),
+            &[("file", &h.help_restore_file), ("json", &h.help_json)],
         )
     })
     .mut_subcommand("check", |c| {

@@ -25,6 +25,7 @@ pub struct Config {
     pub rules: RuleSettings,
     pub review: Review,
     pub export: Export,
+    pub backup: Backup,
     pub keys: KeyBindings,
     pub city: City,
 }
@@ -72,6 +73,14 @@ pub struct Review {
 pub struct Export {
     /// Empty: the `bundles` folder in the data directory.
     pub dir: String,
+}
+
+/// Copies of the store (`shenhe backup`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backup {
+    /// The screen reminds the auditor when the last copy is older than this; 0: never.
+    pub remind_after_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -247,6 +256,11 @@ impl Paths {
             "" => self.data_dir.join("bundles"),
             dir => PathBuf::from(dir),
         }
+    }
+
+    /// Where `shenhe backup` puts copies by default, and `restore` keeps the store it replaces.
+    pub fn backups_dir(&self) -> PathBuf {
+        self.data_dir.join("backups")
     }
 
     /// The city's trusted keys file: `[city] trusted_keys`, relative to the config's folder.

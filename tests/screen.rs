@@ -440,3 +440,34 @@ fn city_screen_lists_the_counties_and_opens_one_read_only() {
     s.quit();
     assert_eq!(std::fs::read(city.database()).unwrap(), before, "the city's screen changes nothing");
 }
+
+/// A backup made while the screen is open (and has just written a decision) holds that
+/// decision; the screen reminds about backups until one is made.
+#[test]
+fn backup_while_the_screen_is_open() {
+    let home = Home::with_fixture();
+    let mut s = home.screen(&[]);
+    s.wait_for("学校名称");
+    s.wait_for_status("尚未备份：shenhe backup");
+    s.send("/");
+    s.send("汝河路");
+    s.send("\r");
+    s.send("a");
+    s.wait_for("已审 1/5");
+
+    let copy = home.path().join("usb/copy.db");
+    let out = home.run(&["backup", "--out", &copy.display().to_string()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    s.quit();
+    let listed = home.run(&["--db", &copy.display().to_string(), "list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let state = rows.as_array().unwrap().iter().find(|r| r["school_code"] == RUHELU).unwrap()["state"].clone();
+    assert_eq!(state, "approved", "the copy holds the decision the screen made");
+
+    // Opened again, the screen no longer reminds.
+    let mut s = home.screen(&[]);
+    s.wait_for("学校名称");
+    s.wait_for_status("1/5");
+    assert!(!s.contents().contains("备份"), "{}", s.contents());
+    s.quit();
+}

@@ -54,6 +54,8 @@ pub struct Settings {
     pub city: bool,
     /// A city's counties (config `[city] counties`), for the county board.
     pub counties: Vec<crate::config::CountyRef>,
+    /// Config `[backup] remind_after_days` (0: no reminder).
+    pub remind_after_days: u32,
 }
 
 impl Settings {
@@ -84,6 +86,7 @@ impl Settings {
                 crate::config::Level::City => config.city.counties.clone(),
                 crate::config::Level::County => Vec::new(),
             },
+            remind_after_days: config.backup.remind_after_days,
         }
     }
 
@@ -100,6 +103,15 @@ impl Settings {
 pub enum Focus {
     List,
     Detail,
+}
+
+/// Why the screen reminds the auditor to back up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackupDue {
+    /// No copy of this store was ever made.
+    Never,
+    /// The last copy is this many days old.
+    DaysAgo(i64),
 }
 
 /// What the keyboard is talking to.
@@ -172,6 +184,8 @@ pub struct App {
     pub mode: Mode,
     /// A city's county board (`None` in a county).
     pub board: Option<CountyBoard>,
+    /// Set when the last backup is older than the config allows.
+    pub backup_due: Option<BackupDue>,
     undo: Vec<Vec<decide::Done>>,
     pub status: Option<Status>,
     /// Indicators of `view[offset..]`, as many as are on screen (see [`App::refresh`]).
@@ -222,6 +236,7 @@ impl App {
             detail_scroll: 0,
             mode: Mode::Normal,
             board: None,
+            backup_due: None,
             undo: Vec::new(),
             status: None,
             visible: Vec::new(),
@@ -239,6 +254,7 @@ impl App {
                 app.settings.place.clone()
             };
             app.rebuild_view();
+            app.backup_due = app.backup_due()?;
             if app.settings.city && !app.settings.counties.is_empty() {
                 let rows = crate::bundle::city_status::statuses(&app.store, &app.settings.counties, p)?;
                 app.board = Some(CountyBoard::new(rows));
@@ -301,6 +317,22 @@ impl App {
             counts[ReviewState::ALL.iter().position(|s| *s == r.state).unwrap_or(0)] += 1;
         }
         counts
+    }
+
+    /// Whether the last copy of the store is older than `[backup] remind_after_days`.
+    fn backup_due(&self) -> Result<Option<BackupDue>, StoreError> {
+        let limit = i64::from(self.settings.remind_after_days);
+        if limit == 0 {
+            return Ok(None);
+        }
+        let now = (self.settings.clock)();
+        Ok(match self.store.last_backup()? {
+            None => Some(BackupDue::Never),
+            Some(last) => {
+                let days = DateTime::parse_from_rfc3339(&last.at).map_or(i64::MAX, |at| (now - at).num_days());
+                (days >= limit).then_some(BackupDue::DaysAgo(days))
+            }
+        })
     }
 
     /// Where today stands against the period's reporting window.

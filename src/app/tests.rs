@@ -15,6 +15,8 @@ pub(crate) fn fixed_clock() -> DateTime<FixedOffset> {
 pub(crate) fn settings(lang: Lang) -> Settings {
     Settings {
         clock: fixed_clock,
+        // The reminder has tests of its own; elsewhere it would only crowd the status line.
+        remind_after_days: 0,
         ..Settings::new(&Config::default(), lang, "审核员".into(), "/tmp/shenhe.db".into(), false)
     }
 }

@@ -34,6 +34,8 @@ pub fn run(ctx: &Context) -> Outcome {
     demo_ctx.paths.keys_dir = dir.0.join("keys");
     demo_ctx.paths.data_dir = dir.0.clone();
     demo_ctx.config.export.dir = String::new();
+    // The demo's store is thrown away on quitting: there is nothing to back up.
+    demo_ctx.config.backup.remind_after_days = 0;
     if demo_ctx.config.county.code.trim().is_empty() {
         let (code, name, city) = crate::sample::COUNTY;
         demo_ctx.config.county = crate::config::County { code: code.into(), name: name.into(), city: city.into() };

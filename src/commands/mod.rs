@@ -9,6 +9,7 @@ use crate::domain::Period;
 use crate::i18n::{Lang, fill};
 use crate::store::Store;
 
+mod backup;
 mod check;
 pub mod city;
 mod config_cmd;
@@ -101,6 +102,8 @@ pub fn run(ctx: &Context, command: Option<Command>, period: Option<Period>) -> O
         Some(Command::Verify(args)) => verify::run(ctx, args),
         Some(Command::Reopen(args)) => reopen::run(ctx, args),
         Some(Command::Notices(args)) => notices::run(ctx, args),
+        Some(Command::Backup(args)) => backup::backup(ctx, args),
+        Some(Command::Restore(args)) => backup::restore(ctx, args),
         Some(Command::Config(c)) => config_cmd::run(ctx, c),
         Some(Command::Key(k)) => key::run(ctx, k),
         Some(Command::City(c)) => city::run(ctx, c),

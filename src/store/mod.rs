@@ -8,6 +8,7 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::i18n::{Lang, fill};
 
+mod backup;
 mod bundles;
 mod city;
 mod decisions;
@@ -16,6 +17,7 @@ mod import;
 mod queries;
 mod review;
 
+pub use backup::{BackupCheck, LastBackup, check_backup, restore_file};
 pub use bundles::{BundleRecord, ReturnedSchool, SchoolRecord};
 pub use city::{CityBundle, Received};
 pub use decisions::{AUDITOR_FLAG, Decision};
@@ -29,6 +31,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/001_initial.sql")),
     M::up(include_str!("migrations/002_findings_by_school.sql")),
     M::up(include_str!("migrations/003_city_bundles.sql")),
+    M::up(include_str!("migrations/004_backups.sql")),
 ];
 
 /// Page size of a new store, in bytes.
@@ -45,6 +48,10 @@ pub fn migrations() -> Migrations<'static> {
 pub enum StoreError {
     #[error("{path}: not a shenhe database (not SQLite)")]
     NotADatabase { path: PathBuf },
+    #[error("{path}: the database is damaged ({detail})")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("{path}: cannot write the copy ({reason})")]
+    CopyFailed { path: PathBuf, reason: String },
     #[error("{path}: schema {found} is newer than this shenhe ({supported})")]
     TooNew { path: PathBuf, found: usize, supported: usize },
     #[error("period {period} is reported and locked")]
@@ -74,6 +81,9 @@ impl StoreError {
         let m = lang.msg();
         match self {
             StoreError::NotADatabase { path } => fill(&m.store_not_database, &[("path", &path.display())]),
+            StoreError::Corrupt { path, detail } => {
+                fill(&m.store_corrupt, &[("path", &path.display()), ("detail", detail)])
+            }
             StoreError::TooNew { path, found, supported } => {
                 fill(&m.store_too_new, &[("path", &path.display()), ("found", found), ("supported", supported)])
             }
@@ -91,6 +101,35 @@ impl StoreError {
                 if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
             {
                 m.store_busy.clone()
+            }
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) =>
+            {
+                fill(&m.store_corrupt_found, &[("detail", self)])
+            }
+            StoreError::CopyFailed { path, reason } => {
+                fill(&m.store_copy_failed, &[("path", &path.display()), ("reason", reason)])
+            }
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DiskFull => {
+                m.store_disk_full.clone()
+            }
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::ReadOnly
+                        | rusqlite::ErrorCode::CannotOpen
+                        | rusqlite::ErrorCode::PermissionDenied
+                ) =>
+            {
+                m.store_cannot_write.clone()
+            }
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::SystemIoFailure =>
+            {
+                fill(&m.store_io_failed, &[("reason", self)])
+            }
+            StoreError::Io { path, source } if source.raw_os_error() == Some(28) => {
+                fill(&m.files_disk_full, &[("path", &path.display())])
             }
             other => fill(&m.store_failed, &[("reason", other)]),
         }
@@ -130,12 +169,17 @@ impl Store {
                 rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
                     StoreError::NotADatabase { path: path.clone() }
                 }
-                other => StoreError::Sqlite(other),
+                other => damaged(other, &path),
             })?
             .try_into()
             .unwrap_or(usize::MAX);
         if found > SCHEMA_VERSION {
             return Err(StoreError::TooNew { path, found, supported: SCHEMA_VERSION });
+        }
+        // A damaged store is refused before anything is written to it (a write could make
+        // it worse): `shenhe restore` brings back a copy and keeps this one aside.
+        if found > 0 {
+            quick_check(&conn, &path)?;
         }
         // Set before the first table exists (it cannot change afterwards): an import writes a
         // few hundred bytes per school, and larger pages cut its B-tree work by a tenth.
@@ -150,7 +194,10 @@ impl Store {
         // 8 MiB of page cache (SQLite's default is 2 MiB): a large import then spills fewer
         // pages to the WAL before it commits.
         conn.pragma_update(None, "cache_size", -8192)?;
-        migrations().to_latest(&mut conn)?;
+        migrations().to_latest(&mut conn).map_err(|e| match e {
+            rusqlite_migration::Error::RusqliteError { err, .. } => damaged(err, &path),
+            other => StoreError::Migration(other),
+        })?;
         Ok(Store { conn, path })
     }
 
@@ -161,6 +208,31 @@ impl Store {
     pub fn schema_version(&self) -> Result<usize, StoreError> {
         let v: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         Ok(usize::try_from(v).unwrap_or(0))
+    }
+}
+
+/// `PRAGMA quick_check`: the structure of every page, without the slower index cross-checks
+/// of `integrity_check`.
+fn quick_check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare("PRAGMA quick_check(5)").map_err(|e| damaged(e, path))?;
+    let found = stmt.query_map([], |r| r.get::<_, String>(0)).and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
+    let found = found.map_err(|e| damaged(e, path))?;
+    if found.len() == 1 && found[0] == "ok" {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt { path: path.to_path_buf(), detail: found.join("; ") })
+    }
+}
+
+/// SQLite's "malformed" and "not a database" errors as what they mean for the user.
+fn damaged(e: rusqlite::Error, path: &Path) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) =>
+        {
+            StoreError::Corrupt { path: path.to_path_buf(), detail: e.to_string() }
+        }
+        _ => StoreError::Sqlite(e),
     }
 }
 

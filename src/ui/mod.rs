@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::{Action, App, Focus, Mode};
+use crate::app::{Action, App, BackupDue, Focus, Mode};
 use crate::domain::{ReviewState, WindowStatus};
 use crate::i18n::fill;
 
@@ -213,10 +213,17 @@ fn status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     }
     let position =
         fill(&m.ui_list_position, &[("n", &(app.cursor + 1).min(app.view.len())), ("total", &app.view.len())]);
+    // The backup reminder comes first, in the warning colour; the rest is cut to what is left.
+    let reminder = match app.backup_due {
+        Some(BackupDue::Never) => format!(" {} ", m.ui_backup_never),
+        Some(BackupDue::DaysAgo(days)) => format!(" {} ", fill(&m.ui_backup_old, &[("days", &days)])),
+        None => String::new(),
+    };
     let left = format!(" {}", parts.join("  "));
-    let room = usize::from(area.width).saturating_sub(position.width() + 1);
-    let line = format!("{}{position}", text::pad(&left, room));
-    frame.render_widget(Paragraph::new(Line::styled(line, theme.dim())), area);
+    let room = usize::from(area.width).saturating_sub(position.width() + 1 + reminder.width());
+    let line = format!("{}{position}", text::pad(&text::truncate(&left, room), room));
+    let spans = vec![Span::styled(reminder, theme.warning()), Span::styled(line, theme.dim())];
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// The keys that work in the current mode, as many as fit.

@@ -199,3 +199,36 @@ fn a_citys_county_board_and_a_countys_list_at_80x24() {
         insta::assert_snapshot!(format!("city_county_list_{lang:?}"), text(&screen(&mut app, 80, 24)));
     }
 }
+
+#[test]
+fn the_status_line_reminds_when_the_last_backup_is_too_old() {
+    for lang in [Lang::Zh, Lang::En] {
+        let settings = crate::app::Settings { remind_after_days: 7, ..settings(lang) };
+        let store = crate::app::tests::sample_store();
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = App::open(store, None, settings.clone()).unwrap();
+        let never = screen(&mut app, 80, 24);
+        let expected = match lang {
+            Lang::Zh => "! 尚未备份：shenhe backup",
+            Lang::En => "! never backed up: shenhe backup",
+        };
+        assert!(never[22].starts_with(&format!(" {expected}")), "{:?}", never[22]);
+        assert!(never[22].ends_with("1/198"), "the position stays in view: {:?}", never[22]);
+
+        // A copy made 9 days before the screen's clock (3 October): still reminded, with the age.
+        let store = crate::app::tests::sample_store();
+        store.backup_to(&dir.path().join("old.db"), false).unwrap();
+        store.record_backup("2026-09-24T09:00:00+08:00", false, &dir.path().join("old.db"), 1).unwrap();
+        let mut app = App::open(store, None, settings.clone()).unwrap();
+        let old = screen(&mut app, 80, 24);
+        assert!(old[22].contains('9') && old[22].contains("shenhe backup"), "{:?}", old[22]);
+        insta::assert_snapshot!(format!("backup_reminder_{lang:?}"), old[22].clone());
+
+        // One made yesterday: no reminder.
+        let store = crate::app::tests::sample_store();
+        store.record_backup("2026-10-02T18:00:00+08:00", false, &dir.path().join("new.db"), 1).unwrap();
+        let mut app = App::open(store, None, settings).unwrap();
+        let fresh = screen(&mut app, 80, 24);
+        assert!(!fresh[22].contains("backup"), "{:?}", fresh[22]);
+    }
+}
