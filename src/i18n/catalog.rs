@@ -518,6 +518,8 @@ catalog! {
     ui_board_opened,
     key_counties,
     key_open_county,
+    store_state_changed,
+    decide_busy,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

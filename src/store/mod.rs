@@ -59,6 +59,8 @@ pub enum StoreError {
     SequenceTaken { period: String, sequence: u32 },
     #[error("school {school_code} changed since the decision")]
     ChangedSince { school_code: String },
+    #[error("school {school_code} is {state:?} now, not what the decision was made on")]
+    StateChanged { school_code: String, state: crate::domain::ReviewState },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("database error: {0}")]
@@ -87,13 +89,21 @@ impl StoreError {
                 fill(&m.store_sequence_taken, &[("period", period), ("sequence", sequence)])
             }
             StoreError::ChangedSince { school_code } => fill(&m.store_changed_since, &[("code", school_code)]),
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
-                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
-            {
-                m.store_busy.clone()
+            StoreError::StateChanged { school_code, state } => {
+                fill(&m.store_state_changed, &[("code", school_code), ("state", &state.label(lang))])
             }
+            _ if self.is_busy() => m.store_busy.clone(),
             other => fill(&m.store_failed, &[("reason", other)]),
         }
+    }
+
+    /// Another copy of shenhe held the store longer than the busy timeout.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
     }
 }
 
