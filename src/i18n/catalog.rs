@@ -520,6 +520,8 @@ catalog! {
     key_open_county,
     store_state_changed,
     decide_busy,
+    export_resumed,
+    export_unpublished,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

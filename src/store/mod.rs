@@ -16,7 +16,7 @@ mod import;
 mod queries;
 mod review;
 
-pub use bundles::{BundleRecord, ReturnedSchool, SchoolRecord};
+pub use bundles::{BundleRecord, ExportLock, ReturnedSchool, SchoolRecord};
 pub use city::{CityBundle, Received};
 pub use decisions::{AUDITOR_FLAG, Decision};
 pub use findings::{CheckBatch, CheckCounts, NewFinding, StoredFinding};
