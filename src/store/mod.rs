@@ -31,6 +31,10 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/003_city_bundles.sql")),
 ];
 
+/// How long a write waits for another copy of shenhe to finish its own before the store is
+/// reported busy.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Page size of a new store, in bytes.
 const PAGE_SIZE: i64 = 16_384;
 
@@ -133,7 +137,7 @@ impl Store {
     }
 
     fn prepare(mut conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         let found: usize = conn
             .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
             .map_err(|e| match e {
@@ -154,13 +158,24 @@ impl Store {
         }
         // WAL lets a reader (a second window) work beside the writer; FULL sync makes every
         // acknowledged decision survive a power cut, at one fsync per transaction.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        set_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // 8 MiB of page cache (SQLite's default is 2 MiB): a large import then spills fewer
         // pages to the WAL before it commits.
         conn.pragma_update(None, "cache_size", -8192)?;
-        migrations().to_latest(&mut conn)?;
+        // Two copies opening a new (or older) store at once both read the old version and both
+        // migrate. The migration's transaction takes the write lock first, so the second waits
+        // for the first's (whole: one transaction) and then finds the tables made: not a
+        // failure unless the schema is still behind.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+        let migrated = migrations().to_latest(&mut conn);
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Deferred);
+        if let Err(e) = migrated
+            && user_version(&conn)? < SCHEMA_VERSION
+        {
+            return Err(e.into());
+        }
         Ok(Store { conn, path })
     }
 
@@ -169,9 +184,30 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<usize, StoreError> {
-        let v: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        Ok(usize::try_from(v).unwrap_or(0))
+        user_version(&self.conn)
     }
+}
+
+/// Switching a new store to WAL needs the file to itself for a moment, and SQLite does not
+/// wait for that (the busy timeout does not apply): a copy opening the store at the same moment
+/// as another tries again, for as long as the busy timeout.
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let pause = std::time::Duration::from_millis(10);
+    let mut tries = BUSY_TIMEOUT.as_millis() / pause.as_millis();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy && tries > 0 => {
+                tries -= 1;
+                std::thread::sleep(pause);
+            }
+            done => return done,
+        }
+    }
+}
+
+fn user_version(conn: &Connection) -> Result<usize, StoreError> {
+    let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    Ok(usize::try_from(v).unwrap_or(0))
 }
 
 /// SQLite would happily treat an empty file as a new database, but a non-empty file without
