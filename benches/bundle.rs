@@ -70,9 +70,6 @@ const VERIFIED_AT: &str = "2026-10-04T09:00:00+08:00";
 const AUDITOR: &str = "张敏";
 const FORCE_REASON: &str = "少数学校数据待运营商和学籍系统核实，先行上报，核实后补报";
 
-const HEADER: &str = "学校标识码,学校名称,所属市州,所属县区,行政区划代码,办学类型,城乡类型,学校状态,填报状态,填报时间,\
-班级数,教师数,学生数,是否接入互联网,接入方式,出口带宽,无线网络覆盖,普通教室数,多媒体教室数,教师终端数,学生终端数,填报人,联系电话";
-
 /// Why an auditor sends a sheet back.
 const RETURN_REASONS: &[&str] = &[
     "学生数与学籍系统不一致，请核对后重新填报",
@@ -250,7 +247,7 @@ impl County {
         let period: Period = PERIOD.parse().expect("period");
         let mut s = Store::open(&store).expect("create store");
         let csv = dir.path().join(format!("{PERIOD}_{}.csv", COUNTY.1));
-        std::fs::write(&csv, sheet(schools, SEED)).expect("write CSV");
+        std::fs::write(&csv, synthetic::county_sheet(COUNTY, schools, SEED)).expect("write CSV");
         let request = ImportRequest {
             period,
             files: vec![csv],
@@ -383,6 +380,7 @@ fn review(store: &mut Store, period: Period, seed: u64) {
             period,
             school_code: code,
             action,
+            expected: school.state,
             new_state,
             note,
             actor: AUDITOR,
@@ -399,67 +397,6 @@ fn review(store: &mut Store, period: Period, seed: u64) {
             store.decide(&decision("approve", ReviewState::Approved, None)).expect("approve");
         }
     }
-}
-
-/// One quarter's sheet of `schools` schools of [`COUNTY`], as the county's schools fill it in:
-/// about 3% 未填报, and the mistakes the checks are there to find planted here and there.
-fn sheet(schools: usize, seed: u64) -> String {
-    let (city, county, county_code) = COUNTY;
-    let mut rng = Rng(seed);
-    let mut out = String::with_capacity(schools * 260);
-    out.push_str(HEADER);
-    out.push('\n');
-    for i in 0..schools {
-        let kind = draw_kind(&mut rng);
-        let &Kind { label, category, students: (lo, hi), name_endings, .. } = kind;
-        let ending = *rng.pick(name_endings);
-        let name = school_name(&mut rng, city, county, ending, label);
-        let urban = if label == "教学点" { "乡村" } else { rng.pick(&["城区", "镇区", "乡村", "乡村"]) };
-        let _ = write!(out, "{category}41{i:06},{name},{city},{county},{county_code},{label},{urban},正常");
-        if rng.chance(3) {
-            // 填报状态, then 填报时间 and the 13 columns after it empty.
-            out.push_str(",未填报");
-            out.push_str(&",".repeat(14));
-            out.push('\n');
-            continue;
-        }
-        let students = rng.range(lo, hi);
-        let classes = (students / rng.range(30, 50)).max(1);
-        let teachers = (students / rng.range(12, 20)).max(1);
-        let classrooms = classes + rng.range(0, 4);
-        let mut multimedia = classrooms.saturating_sub(rng.range(0, 3));
-        if rng.chance(1) {
-            multimedia = classrooms + rng.range(1, 5);
-        }
-        let connected = !rng.chance(2);
-        let mut bandwidth =
-            if rng.chance(3) { *rng.pick(&[4, 8, 10, 20]) } else { *rng.pick(&[100, 200, 300, 500, 1000]) };
-        if connected && rng.chance(1) {
-            bandwidth = 0;
-        }
-        let (connected, access, bandwidth) = match (connected, bandwidth) {
-            (true, 0) => ("是", "光纤", String::new()),
-            (true, b) => ("是", "光纤", b.to_string()),
-            (false, _) => ("否", "", String::new()),
-        };
-        let wifi = rng.pick(WIFI);
-        let submitted = format!(
-            "2026-09-{:02} {:02}:{:02}:{:02}",
-            rng.range(1, 28),
-            rng.range(8, 21),
-            rng.range(0, 59),
-            rng.range(0, 59)
-        );
-        let (contact, phone) = contact(&mut rng);
-        let _ = writeln!(
-            out,
-            ",已填报,{submitted},{classes},{teachers},{students},{connected},{access},{bandwidth},{wifi},\
-             {classrooms},{multimedia},{},{},{contact},{phone}",
-            teachers + rng.range(0, 10),
-            students / rng.range(5, 15),
-        );
-    }
-    out
 }
 
 /// The sizes of the bundles, and of the files inside the 1,000-school one.
@@ -562,5 +499,4 @@ mod estimates;
 #[path = "../tests/support/synthetic.rs"]
 mod synthetic;
 use estimates::EstimatesFile;
-use synthetic::{Kind, WIFI, contact, draw_kind, school_name};
 use unicode_width::UnicodeWidthStr;

@@ -397,6 +397,7 @@ fn review(store: &mut Store, period: Period, seed: u64) {
             period,
             school_code: code,
             action,
+            expected: school.state,
             new_state,
             note,
             actor: AUDITOR,

@@ -10,6 +10,12 @@ use std::path::{Path, PathBuf};
 pub fn write_temporary(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let temp = dir.join(format!(".{name}.{}.partial", std::process::id()));
+    // A file of this very name was left by a process that was stopped and had our process id;
+    // no live process writes it but this one.
+    match std::fs::remove_file(&temp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
     let written = file.write_all(bytes).and_then(|()| file.sync_all());
     if let Err(e) = written {
@@ -18,6 +24,26 @@ pub fn write_temporary(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<
         return Err(e);
     }
     Ok(temp)
+}
+
+/// The temporary files of `name` in `dir` ([`write_temporary`]'s, of any process), such as a
+/// process stopped before it published leaves behind.
+pub fn temporaries(dir: &Path, name: &str) -> Vec<PathBuf> {
+    let (prefix, suffix) = (format!(".{name}."), ".partial");
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let file = e.file_name();
+            let file = file.to_string_lossy();
+            file.strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_suffix(suffix))
+                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
 }
 
 /// Moves a finished temporary file under its final name, refusing to replace a file there
@@ -64,6 +90,27 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"replaced");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["a.zip"]);
+    }
+
+    #[test]
+    fn a_temporary_left_by_a_stopped_process_with_our_id_does_not_block_the_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let left = dir.path().join(format!(".a.zip.{}.partial", std::process::id()));
+        std::fs::write(&left, b"half a bun").unwrap();
+        let temp = write_temporary(dir.path(), "a.zip", b"bundle").unwrap();
+        assert_eq!(temp, left);
+        assert_eq!(std::fs::read(&temp).unwrap(), b"bundle");
+    }
+
+    #[test]
+    fn temporaries_are_those_of_the_name_only() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [".a.zip.12.partial", ".a.zip.7.partial", ".a.zip.x.partial", ".b.zip.12.partial", "a.zip"] {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+        }
+        let found: Vec<_> =
+            temporaries(dir.path(), "a.zip").iter().map(|p| p.file_name().unwrap().to_owned()).collect();
+        assert_eq!(found, [".a.zip.12.partial", ".a.zip.7.partial"]);
     }
 
     #[cfg(unix)]

@@ -351,3 +351,45 @@ fn the_schools_read_back_from_a_bundle_are_the_countys() {
         assert!(matches!(got.state, shenhe::domain::ReviewState::Submitted | shenhe::domain::ReviewState::Unfilled));
     }
 }
+
+/// Another copy of shenhe decides a school while an export is being built (here while the
+/// export loads its key, after it has read the schools): the decision waits for the export and
+/// is told the store is busy, so the period is locked with what the bundle reports.
+#[test]
+fn a_decision_made_while_an_export_is_built_does_not_slip_past_the_report() {
+    use shenhe::domain::ReviewState;
+    use shenhe::store::Decision;
+    let dir = tempfile::tempdir().unwrap();
+    let period: Period = "2026Q3".parse().unwrap();
+    let db = dir.path().join("s.db");
+    let mut store = Store::open(&db).unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/utf8.csv");
+    let request =
+        ImportRequest { period, files: vec![file], sheets: Vec::new(), actor: "测试".into(), at: NOW.into() };
+    import_files(&mut store, &request, &mut |_| {}).unwrap();
+    let keys_dir = dir.path().join("keys");
+    keys::init(&keys_dir, "test").unwrap();
+    let mut other = Store::open(&db).unwrap();
+    let decision = Decision {
+        period,
+        school_code: "2141010201",
+        action: "approve",
+        expected: ReviewState::Submitted,
+        new_state: ReviewState::Approved,
+        note: None,
+        actor: "另一个窗口",
+        at: NOW,
+    };
+    let mut meanwhile = None;
+    let out = dir.path().join("out");
+    let request = Request { period, out_dir: &out, force_reason: Some("测试导出"), actor: "张敏", now: now() };
+    let key = || {
+        meanwhile = Some(other.decide(&decision));
+        keys::load(&keys_dir)
+    };
+    let done = export::export(&mut store, &config("410102", "中原区"), key, request).unwrap();
+    let in_store = export::state_counts(&store.school_records(period).unwrap());
+    assert_eq!(done.manifest.counts, in_store, "the report and the locked store agree");
+    let meanwhile = meanwhile.unwrap();
+    assert!(meanwhile.as_ref().is_err_and(|e| e.is_busy()), "{meanwhile:?}");
+}

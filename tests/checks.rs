@@ -152,6 +152,7 @@ fn a_check_does_not_undo_the_auditors_decisions() {
         period,
         school_code: "2141010201",
         action: "approve",
+        expected: ReviewState::Submitted,
         new_state: ReviewState::Approved,
         note: None,
         actor: "t",

@@ -1,7 +1,8 @@
 //! `shenhe approve / return / flag` on the real binary: what the store holds afterwards.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use shenhe::domain::Period;
 use shenhe::store::Store;
@@ -31,10 +32,13 @@ impl Home {
             .unwrap()
     }
 
+    /// Runs a decision with `--json`: one JSON object a line (JSON Lines), gathered here
+    /// into an array.
     fn json(&self, args: &[&str]) -> (Output, serde_json::Value) {
         let out = self.run(args);
-        let value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let lines = text.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {text}")));
+        let value = serde_json::Value::Array(lines.collect());
         (out, value)
     }
 
@@ -127,4 +131,90 @@ fn a_flag_is_an_open_finding_with_the_note_and_survives_a_check() {
     assert_eq!(home.state(clean), "flagged", "a check does not clear the auditor's own flag");
     let out = home.run(&["check", "--period", "2026Q3"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("审核员标记：电话核实带宽"));
+}
+
+/// A run stopped halfway (the window closed, the PC switched off) has printed a line for every
+/// school whose decision it wrote, but at most the one whose line was on its way: a school
+/// printed as done is done, and the auditor knows where the run got to.
+#[test]
+fn a_run_killed_halfway_has_printed_every_decision_it_wrote_but_the_one_in_flight() {
+    let home = Home::with_sample();
+    let before: Vec<serde_json::Value> =
+        serde_json::from_slice(&home.run(&["list", "--period", "2026Q3", "--json"]).stdout).unwrap();
+    let codes: Vec<&str> = before
+        .iter()
+        .filter(|s| s["state"] == "submitted" || s["state"] == "flagged")
+        .map(|s| s["school_code"].as_str().unwrap())
+        .collect();
+    assert!(codes.len() > 100, "a long run: {}", codes.len());
+    let mut run = Command::new(env!("CARGO_BIN_EXE_shenhe"))
+        .args(["return", "--period", "2026Q3", "--reason", "请核对后重报", "--school"])
+        .args(&codes)
+        .env("SHENHE_HOME", home.0.path())
+        .env("SHENHE_NOW", AT)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Stopped once two returns are in the store (each is its own transaction).
+    let db = rusqlite::Connection::open(home.0.path().join("shenhe.db")).unwrap();
+    let written = |db: &rusqlite::Connection| -> i64 {
+        db.query_row("SELECT count(*) FROM review_log WHERE action = 'return'", [], |r| r.get(0)).unwrap()
+    };
+    let start = Instant::now();
+    while written(&db) < 2 {
+        assert!(start.elapsed() < Duration::from_secs(30), "no return was written");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    run.kill().unwrap();
+    let out = run.wait_with_output().unwrap();
+    let printed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| line.split_whitespace().next().unwrap_or_default().to_string())
+        .collect();
+    let returned: Vec<String> = home
+        .store()
+        .list(period(), Some(shenhe::domain::ReviewState::Returned))
+        .unwrap()
+        .into_iter()
+        .map(|s| s.school_code)
+        .collect();
+    assert!(returned.len() < codes.len(), "stopped halfway: {} of {} returned", returned.len(), codes.len());
+    assert!(printed.iter().all(|code| returned.contains(code)), "printed {printed:?}, returned {returned:?}");
+    assert!(
+        returned.len() - printed.len() <= 1,
+        "{} returned, {} printed: only the decision in flight may be unprinted",
+        returned.len(),
+        printed.len()
+    );
+}
+
+/// Two copies on one store: a decision made on what one copy read is refused, writing nothing,
+/// once the other has decided the school meanwhile.
+#[test]
+fn a_decision_on_a_state_another_copy_has_changed_is_refused_and_writes_nothing() {
+    use shenhe::domain::ReviewState;
+    use shenhe::store::{Decision, StoreError};
+    let home = Home::with_sample();
+    let (mut first, mut second) = (home.store(), home.store());
+    let code = "2141011760";
+    let seen = first.list(period(), None).unwrap().into_iter().find(|s| s.school_code == code).unwrap().state;
+    assert!(matches!(seen, ReviewState::Submitted | ReviewState::Flagged), "{seen:?}");
+    let decision = |action, new_state, note| Decision {
+        period: period(),
+        school_code: code,
+        action,
+        expected: seen,
+        new_state,
+        note,
+        actor: "t",
+        at: AT,
+    };
+    second.decide(&decision("return", ReviewState::Returned, Some("请重报"))).unwrap();
+    let log_before = first.log_entries(period()).unwrap().len();
+    let refused = first.decide(&decision("approve", ReviewState::Approved, None)).unwrap_err();
+    assert!(matches!(refused, StoreError::StateChanged { state: ReviewState::Returned, .. }), "{refused}");
+    assert!(refused.user_message(Default::default()).contains("退回重报"));
+    assert_eq!(home.state(code), "returned");
+    assert_eq!(first.log_entries(period()).unwrap().len(), log_before);
 }

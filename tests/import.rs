@@ -111,6 +111,7 @@ fn a_changed_row_is_a_new_revision_and_sends_an_approved_school_back() {
         period: period(),
         school_code: "2141010202",
         action: "approve",
+        expected: ReviewState::Submitted,
         new_state: ReviewState::Approved,
         note: None,
         actor: "审核员",

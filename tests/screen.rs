@@ -471,3 +471,41 @@ fn backup_while_the_screen_is_open() {
     assert!(!s.contents().contains("备份"), "{}", s.contents());
     s.quit();
 }
+
+/// The screen keeps the store open while another copy of shenhe (here the command line)
+/// returns a school it shows as 待审核: the command goes through, and an approval on the screen
+/// afterwards does not write over the return; it is refused, saying what the school is now,
+/// and the list shows it so.
+#[test]
+fn a_decision_on_the_screen_does_not_overwrite_one_made_meanwhile_elsewhere() {
+    let home = Home::with_fixture();
+    let mut s = home.screen(&[]);
+    s.wait_for("郑州市中原区伏牛路小学");
+    s.send("/");
+    s.wait_for_status("搜索：");
+    s.send("fnl");
+    s.wait_for_highlight("郑州市中原区伏牛路小学");
+    s.send("\r");
+    s.wait_for_status("找到 1 所学校");
+
+    let out = home.run(&["return", "--school", FUNIULU, "--reason", REASON]);
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+
+    s.send("a");
+    s.wait_for_status_parts(&[FUNIULU, "已在别处", "退回重报", "未执行"]);
+    s.wait_until("the counts to show the return", |s| s.line(1).contains("< 退回重报 1"));
+    s.wait_for_highlight("退回重报");
+    s.quit();
+    drop(s);
+
+    assert_eq!(home.states()[FUNIULU], "returned");
+    let db = rusqlite::Connection::open(home.database()).unwrap();
+    let actions: Vec<String> = db
+        .prepare("SELECT action FROM review_log WHERE school_code = ?1 AND action IN ('approve', 'return') ORDER BY id")
+        .unwrap()
+        .query_map([FUNIULU], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(actions, ["return"], "the screen's approval was not written");
+}

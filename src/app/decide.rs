@@ -188,7 +188,7 @@ impl App {
         let mut failures: Vec<String> = Vec::new();
         for &pos in &targets {
             let row = &self.index.rows[pos as usize];
-            let code = row.code.to_string();
+            let (code, shown) = (row.code.to_string(), row.state);
             let written = match intent.kind() {
                 None => {
                     self.store.comment(period, &code, note.as_deref().unwrap_or_default(), &actor, &at).map(|_| None)
@@ -198,6 +198,8 @@ impl App {
                         period,
                         school_code: &code,
                         action: kind.key(),
+                        // What the screen shows: another copy may have decided it since.
+                        expected: shown,
                         new_state: kind.target(),
                         note: note.as_deref(),
                         actor: &actor,

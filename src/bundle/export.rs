@@ -1,7 +1,13 @@
-//! `export`: the county's report to the city as one signed file. Gathers the period's data from
-//! the store, lays out the files, lists them in the manifest, signs it, writes the archive under
-//! a temporary name, and only then, in one store transaction, records the bundle, locks the
-//! period and moves the file under its final name.
+//! `export`: the county's report to the city as one signed file. Holding the store's write lock
+//! (so no other copy of shenhe changes the period meanwhile), gathers the period's data, lays
+//! out the files, lists them in the manifest, signs it, writes the archive under a temporary
+//! name, and records the bundle (its SHA-256), locks the period and logs the export in one
+//! transaction; only then moves the file under its final name.
+//!
+//! That order means a final name only ever holds the bytes on record, so a city never sees two
+//! different bundles with one report number. An export stopped between the commit and the
+//! rename (the process killed, the PC switched off) leaves the recorded bytes under their
+//! temporary name: the next export finds them, moves them into place and says so.
 
 use std::path::{Path, PathBuf};
 
@@ -42,6 +48,9 @@ pub struct Exported {
     pub bytes: u64,
     pub sequence: u32,
     pub manifest: Manifest,
+    /// This is an earlier export's bundle, recorded but stopped before it got its final name,
+    /// finished now instead of a new one.
+    pub resumed: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +65,8 @@ pub enum ExportError {
     NoReason,
     #[error("{path}: a file of that name is there already")]
     Exists { path: PathBuf },
+    #[error("bundle {sequence} is recorded but could not be moved from {temp} to {path}: {source}")]
+    Unpublished { sequence: u32, path: PathBuf, temp: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Key(#[from] KeyError),
     #[error(transparent)]
@@ -93,6 +104,10 @@ impl ExportError {
             ExportError::Key(e) => e.user_message(lang),
             ExportError::Store(e) => e.user_message(lang),
             ExportError::Io { path, source } => fill(&m.export_io, &[("path", &path.display()), ("reason", source)]),
+            ExportError::Unpublished { sequence, path, temp, source } => fill(
+                &m.export_unpublished,
+                &[("sequence", sequence), ("path", &path.display()), ("temp", &temp.display()), ("reason", source)],
+            ),
             ExportError::Build(reason) => fill(&m.export_failed, &[("reason", reason)]),
         }
     }
@@ -162,8 +177,12 @@ pub fn export(
         return Err(ExportError::NoCountyCode);
     }
     let period = request.period;
+    if let Some(done) = finish_interrupted(store, period)? {
+        return Ok(done);
+    }
+    let store = store.begin_export()?;
     let records = store.school_records(period)?;
-    let preview = preview_of(store, config, period, request.now, &records)?;
+    let preview = preview_of(&store, config, period, request.now, &records)?;
     if let Some(last) = &preview.reported {
         return Err(ExportError::Reported { period, sequence: last.sequence });
     }
@@ -181,7 +200,7 @@ pub fn export(
     }
     let key = key()?;
     let replaces = store.bundles(period)?.pop().map(|last| Replaced { sequence: last.sequence, sha256: last.sha256 });
-    let files = contents(store, config, period, request.now, &records)?;
+    let files = contents(&store, config, period, request.now, &records)?;
     let build = |e: zip::result::ZipError| ExportError::Build(e.to_string());
     let named: Vec<(&str, &[u8])> = files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())).collect();
     let deflated = archive::deflate(&named, request.now.naive_local()).map_err(build)?;
@@ -231,17 +250,74 @@ pub fn export(
     };
     let temp = crate::files::write_temporary(request.out_dir, &preview.file_name, &zip)
         .map_err(|source| ExportError::Io { path: request.out_dir.to_path_buf(), source })?;
-    let published = store.record_export(period, &record, request.actor, || crate::files::publish(&temp, &path, false));
-    if let Err(e) = published {
+    if let Err(e) = store.record(period, &record, request.actor) {
         let _ = std::fs::remove_file(&temp);
-        // The rename may have happened before the commit failed: a file under the final name
-        // that is not on record must not be taken for a report.
-        if path.exists() && std::fs::read(&path).is_ok_and(|b| b == zip) {
-            let _ = std::fs::remove_file(&path);
-        }
         return Err(e.into());
     }
-    Ok(Exported { path, sha256: record.sha256, bytes: record.bytes, sequence: record.sequence, manifest })
+    let sequence = record.sequence;
+    place(&temp, &path, &record.sha256).map_err(|source| ExportError::Unpublished {
+        sequence,
+        path: path.clone(),
+        temp,
+        source,
+    })?;
+    Ok(Exported { path, sha256: record.sha256, bytes: record.bytes, sequence, manifest, resumed: false })
+}
+
+/// Finishes the period's last export if it was recorded but stopped before its file reached
+/// its final name: the recorded bytes are still beside it under a temporary name.
+fn finish_interrupted(store: &Store, period: Period) -> Result<Option<Exported>, ExportError> {
+    if !store.period_reported(period)? {
+        return Ok(None);
+    }
+    let Some(last) = store.bundles(period)?.pop() else { return Ok(None) };
+    let path = PathBuf::from(&last.path);
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return Ok(None) };
+    if path.exists() {
+        return Ok(None);
+    }
+    for temp in crate::files::temporaries(dir, &name.to_string_lossy()) {
+        let Ok(bytes) = std::fs::read(&temp) else { continue };
+        if manifest::sha256_hex(&bytes) != last.sha256 {
+            continue;
+        }
+        let manifest = read_manifest(&bytes)?;
+        let sequence = last.sequence;
+        place(&temp, &path, &last.sha256).map_err(|source| ExportError::Unpublished {
+            sequence,
+            path: path.clone(),
+            temp,
+            source,
+        })?;
+        return Ok(Some(Exported { path, sha256: last.sha256, bytes: last.bytes, sequence, manifest, resumed: true }));
+    }
+    Ok(None)
+}
+
+/// Moves a recorded bundle from `temp` under its final name, then removes what exports of the
+/// same name stopped before they were recorded left behind (nothing else can record that
+/// report number now, so no live export is writing them).
+fn place(temp: &Path, path: &Path, sha256: &str) -> std::io::Result<()> {
+    if let Err(e) = crate::files::publish(temp, path, false) {
+        // Another copy finishing the same interrupted export may have moved it first.
+        if !std::fs::read(path).is_ok_and(|b| manifest::sha256_hex(&b) == sha256) {
+            return Err(e);
+        }
+    }
+    if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
+        for stale in crate::files::temporaries(dir, &name.to_string_lossy()) {
+            let _ = std::fs::remove_file(stale);
+        }
+    }
+    Ok(())
+}
+
+/// The manifest of a bundle this county made.
+fn read_manifest(bytes: &[u8]) -> Result<Manifest, ExportError> {
+    let build = |e: String| ExportError::Build(e);
+    let mut opened = archive::Opened::new(bytes, archive::LIMITS).map_err(|e| build(format!("{e:?}")))?;
+    let text = opened.read(MANIFEST, manifest::MAX_MANIFEST_BYTES).map_err(|e| build(format!("{e:?}")))?;
+    serde_json::from_slice(&text).map_err(|e| build(e.to_string()))
 }
 
 use super::manifest::Signer;

@@ -2,17 +2,23 @@
 //! Each school is decided on its own (its state change, findings and log row in one
 //! transaction); a school that cannot take the decision is named with the reason, the others
 //! go ahead, and the exit code is 1 if any was refused.
+//!
+//! A school's line (with `--json`, its JSON object on a line of its own) is printed as soon as
+//! its transaction has committed: whatever was printed is in the store, even if the run is
+//! stopped halfway through.
+
+use std::io::Write;
 
 use serde::Serialize;
 
-use super::{Context, Failure, Outcome, print_json};
+use super::{Context, Failure, Outcome};
 use crate::cli::{ApproveArgs, FlagArgs, ReturnArgs};
 use crate::domain::{DecisionKind, Period, ReviewState};
 use crate::i18n::{Lang, fill};
 use crate::rules::Severity;
-use crate::store::{Decision, ListedSubmission, Store, StoredFinding};
+use crate::store::{Decision, ListedSubmission, Store, StoreError, StoredFinding};
 
-/// One school's result, also the `--json` shape.
+/// One school's result, also its `--json` line.
 #[derive(Debug, Serialize)]
 struct Decided {
     school_code: String,
@@ -26,7 +32,7 @@ struct Decided {
 pub fn approve(ctx: &Context, args: ApproveArgs) -> Outcome {
     refuse_in_city(ctx)?;
     let note = nonempty(ctx, args.note.as_deref(), &ctx.lang.msg().word_note)?;
-    let mut session = Session::open(ctx, args.period)?;
+    let mut session = Session::open(ctx, args.period, args.json)?;
     let codes = if args.all_clean {
         let clean: Vec<String> = session
             .schools
@@ -41,28 +47,24 @@ pub fn approve(ctx: &Context, args: ApproveArgs) -> Outcome {
     } else {
         args.schools
     };
-    for code in &codes {
-        session.decide(code, DecisionKind::Approve, note);
-    }
-    session.finish(args.json)
+    session.decide_all(&codes, DecisionKind::Approve, note);
+    session.finish()
 }
 
 pub fn return_schools(ctx: &Context, args: ReturnArgs) -> Outcome {
     refuse_in_city(ctx)?;
     let reason = nonempty(ctx, Some(&args.reason), &ctx.lang.msg().word_reason)?;
-    let mut session = Session::open(ctx, args.period)?;
-    for code in &args.schools {
-        session.decide(code, DecisionKind::Return, reason);
-    }
-    session.finish(args.json)
+    let mut session = Session::open(ctx, args.period, args.json)?;
+    session.decide_all(&args.schools, DecisionKind::Return, reason);
+    session.finish()
 }
 
 pub fn flag(ctx: &Context, args: FlagArgs) -> Outcome {
     refuse_in_city(ctx)?;
     let note = nonempty(ctx, Some(&args.note), &ctx.lang.msg().word_note)?;
-    let mut session = Session::open(ctx, args.period)?;
-    session.decide(&args.school, DecisionKind::Flag, note);
-    session.finish(args.json)
+    let mut session = Session::open(ctx, args.period, args.json)?;
+    session.decide_all(std::slice::from_ref(&args.school), DecisionKind::Flag, note);
+    session.finish()
 }
 
 /// A reason or note given as blank space is no reason: a usage error.
@@ -73,7 +75,7 @@ fn nonempty<'a>(ctx: &Context, text: Option<&'a str>, what: &str) -> Result<Opti
     }
 }
 
-/// The store, the period's schools, and the results so far.
+/// The store, the period's schools, and the counts so far.
 struct Session<'c> {
     ctx: &'c Context,
     store: Store,
@@ -81,25 +83,41 @@ struct Session<'c> {
     schools: Vec<ListedSubmission>,
     /// The period's live findings, read once: each school is decided once per run.
     findings: Vec<StoredFinding>,
-    results: Vec<Decided>,
-    lines: Vec<String>,
+    json: bool,
+    done: usize,
+    refused: usize,
 }
 
+/// Another copy of shenhe held the store past the busy timeout: the run stops there.
+struct Busy;
+
 impl<'c> Session<'c> {
-    fn open(ctx: &'c Context, period: Option<Period>) -> Result<Session<'c>, Failure> {
+    fn open(ctx: &'c Context, period: Option<Period>, json: bool) -> Result<Session<'c>, Failure> {
         let store = ctx.open_store()?;
         let period = ctx.period_or_latest(&store, period)?;
-        let refused = |e: crate::store::StoreError| Failure::refused(e.user_message(ctx.lang));
+        let refused = |e: StoreError| Failure::refused(e.user_message(ctx.lang));
         let schools = store.list(period, None).map_err(refused)?;
         let findings = store.findings(period, false).map_err(refused)?;
-        Ok(Session { ctx, store, period, schools, findings, results: Vec::new(), lines: Vec::new() })
+        Ok(Session { ctx, store, period, schools, findings, json, done: 0, refused: 0 })
     }
 
-    fn decide(&mut self, code: &str, kind: DecisionKind, text: Option<&str>) {
+    /// Decides each school in turn. When the store stays busy (a long import in another copy),
+    /// waiting the timeout out again for every school would only make the auditor wait: the
+    /// schools not reached are named instead.
+    fn decide_all(&mut self, codes: &[String], kind: DecisionKind, text: Option<&str>) {
+        for (i, code) in codes.iter().enumerate() {
+            if let Err(Busy) = self.decide(code, kind, text) {
+                return self.not_reached(&codes[i..]);
+            }
+        }
+    }
+
+    fn decide(&mut self, code: &str, kind: DecisionKind, text: Option<&str>) -> Result<(), Busy> {
         let (lang, m) = (self.ctx.lang, self.ctx.lang.msg());
         let Some(school) = self.schools.iter().find(|s| s.school_code == code) else {
             let reason = fill(&m.store_no_such_school, &[("period", &self.period), ("code", &code)]);
-            return self.refuse(code, reason);
+            self.refuse(code, reason);
+            return Ok(());
         };
         let (name, state) = (school.name.clone(), school.state);
         if !kind.allowed_from(state) {
@@ -112,7 +130,8 @@ impl<'c> Session<'c> {
                 &m.decide_wrong_state,
                 &[("code", &code), ("name", &name), ("state", &state.label(lang)), ("action", action)],
             );
-            return self.refuse(code, reason);
+            self.refuse(code, reason);
+            return Ok(());
         }
         let open: Vec<&StoredFinding> =
             self.findings.iter().filter(|f| f.school_code == code && f.resolution == "open").collect();
@@ -126,7 +145,8 @@ impl<'c> Session<'c> {
                 reason.push('\n');
                 reason.push_str(&fill(&m.decide_finding, &[("rule", &rule), ("message", &message)]));
             }
-            return self.refuse(code, reason);
+            self.refuse(code, reason);
+            return Ok(());
         }
         let at = crate::clock::now().to_rfc3339();
         let actor = self.ctx.actor();
@@ -134,6 +154,7 @@ impl<'c> Session<'c> {
             period: self.period,
             school_code: code,
             action: kind.key(),
+            expected: state,
             new_state: kind.target(),
             note: text,
             actor: &actor,
@@ -148,45 +169,74 @@ impl<'c> Session<'c> {
             Ok(old) => {
                 let new = kind.target();
                 tracing::info!(period = %self.period, code, action = kind.key(), "decision");
-                self.lines.push(fill(
+                let line = fill(
                     &m.decide_done,
                     &[("code", &code), ("name", &name), ("old", &old.label(lang)), ("new", &new.label(lang))],
-                ));
-                self.results.push(Decided {
+                );
+                self.done += 1;
+                let result = Decided {
                     school_code: code.to_string(),
                     ok: true,
                     old_state: Some(old.key()),
                     new_state: Some(new.key()),
                     reason: None,
-                });
+                };
+                self.print(&result, &line);
             }
+            Err(e) if e.is_busy() => return Err(Busy),
             Err(e) => self.refuse(code, e.user_message(lang)),
         }
+        Ok(())
     }
 
     fn refuse(&mut self, code: &str, reason: String) {
-        self.lines.push(reason.clone());
-        self.results.push(Decided {
+        self.refused += 1;
+        let result = Decided {
             school_code: code.to_string(),
             ok: false,
             old_state: None,
             new_state: None,
             reason: Some(reason),
-        });
+        };
+        self.print(&result, result.reason.as_deref().unwrap_or_default());
     }
 
-    fn finish(self, json: bool) -> Outcome {
-        let refused = self.results.iter().filter(|r| !r.ok).count();
-        let done = self.results.len() - refused;
-        if json {
-            print_json(&self.results);
-        } else {
-            for line in &self.lines {
-                println!("{line}");
+    /// The schools a busy store kept the run from: one line naming them all (with `--json`,
+    /// one object each, as for any refused school).
+    fn not_reached(&mut self, codes: &[String]) {
+        let m = self.ctx.lang.msg();
+        self.refused += codes.len();
+        if self.json {
+            for code in codes {
+                let reason = Some(m.store_busy.clone());
+                let result = Decided { school_code: code.clone(), ok: false, old_state: None, new_state: None, reason };
+                self.print(&result, "");
             }
-            println!("{}", summary(self.ctx.lang, done, refused));
+        } else {
+            let line = fill(&m.decide_busy, &[("count", &codes.len()), ("codes", &codes.join(" "))]);
+            self.print_line(&line);
         }
-        if refused > 0 { Err(Failure { message: String::new(), code: 1 }) } else { Ok(()) }
+    }
+
+    /// One school's result, printed and flushed at once: a line on stdout means done.
+    fn print(&self, result: &Decided, line: &str) {
+        if self.json {
+            self.print_line(&serde_json::to_string(result).expect("plain data always serialises"));
+        } else {
+            self.print_line(line);
+        }
+    }
+
+    fn print_line(&self, line: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    }
+
+    fn finish(self) -> Outcome {
+        if !self.json {
+            self.print_line(&summary(self.ctx.lang, self.done, self.refused));
+        }
+        if self.refused > 0 { Err(Failure { message: String::new(), code: 1 }) } else { Ok(()) }
     }
 }
 

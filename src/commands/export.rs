@@ -16,6 +16,8 @@ struct Written {
     sha256: String,
     bytes: u64,
     sequence: u32,
+    /// An earlier, interrupted export's bundle was finished instead of a new one made.
+    resumed: bool,
 }
 
 pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
@@ -45,15 +47,19 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
         }
         other => Failure::refused(other.user_message(lang)),
     })?;
-    tracing::info!(%period, sequence = done.sequence, bytes = done.bytes, "exported");
+    tracing::info!(%period, sequence = done.sequence, bytes = done.bytes, resumed = done.resumed, "exported");
     if args.json {
         print_json(&Written {
             bundle: done.path.display().to_string(),
             sha256: done.sha256,
             bytes: done.bytes,
             sequence: done.sequence,
+            resumed: done.resumed,
         });
         return Ok(());
+    }
+    if done.resumed {
+        println!("{}", fill(&m.export_resumed, &[("path", &done.path.display())]));
     }
     let c = &done.manifest.counts;
     println!(

@@ -541,6 +541,10 @@ catalog! {
     backup_not_noted,
     store_corrupt_found,
     store_copy_failed,
+    store_state_changed,
+    decide_busy,
+    export_resumed,
+    export_unpublished,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

@@ -1,7 +1,7 @@
 //! Reports to the city: the record of each exported bundle, the period lock it sets, and the
 //! reopening that lifts it. The earlier bundles stay on record; the log says who did what.
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 
 use super::queries::{CURRENT, submission_data};
@@ -90,18 +90,64 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Records an exported bundle and locks the period, in one transaction; `publish` (which
-    /// moves the finished file under its final name) runs inside it, so that either the bundle
-    /// is on record, the period locked and the file in place, or none of them.
-    pub fn record_export(
-        &mut self,
-        period: Period,
-        bundle: &BundleRecord,
-        actor: &str,
-        publish: impl FnOnce() -> std::io::Result<()>,
-    ) -> Result<(), StoreError> {
+    /// Takes the store's write lock for an export: everything the export reads through the
+    /// returned [`ExportLock`] is what the store holds when [`ExportLock::record`] locks the
+    /// period, because no other copy of shenhe can write in between (they wait, up to the busy
+    /// timeout). Dropping it without recording changes nothing.
+    pub fn begin_export(&self) -> Result<ExportLock<'_>, StoreError> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        Ok(ExportLock { store: self, tx })
+    }
+
+    /// The sequence number the next bundle of `period` gets.
+    pub fn next_bundle_sequence(&self, period: Period) -> Result<u32, StoreError> {
+        next_sequence(&self.conn, &period.to_string())
+    }
+
+    /// Unlocks a reported period (the city sent it back), logging who and why. The bundles
+    /// already made stay on record; the next one gets the next sequence number.
+    pub fn reopen(&mut self, period: Period, reason: &str, actor: &str, at: &str) -> Result<(), StoreError> {
         let id = period.to_string();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let status: Option<String> =
+            tx.query_row("SELECT status FROM periods WHERE id = ?1", [&id], |r| r.get(0)).optional()?;
+        match status.as_deref() {
+            Some("reported") => {}
+            Some(_) => return Err(StoreError::NotReported { period: id }),
+            None => return Err(StoreError::NoSuchPeriod { period: id }),
+        }
+        tx.execute("UPDATE periods SET status = 'open' WHERE id = ?1", [&id])?;
+        tx.execute(
+            "INSERT INTO review_log (at, actor, period, action, note) VALUES (?1, ?2, ?3, 'reopen', ?4)",
+            params![at, actor, id, reason],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// An export holding the store's write lock (see [`Store::begin_export`]); reads go through it
+/// as through the store.
+pub struct ExportLock<'a> {
+    store: &'a Store,
+    tx: Transaction<'a>,
+}
+
+impl std::ops::Deref for ExportLock<'_> {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        self.store
+    }
+}
+
+impl ExportLock<'_> {
+    /// Records the exported bundle, locks the period and logs the export, and commits: from
+    /// then on the bundle's bytes are the report's (its SHA-256 is on record), whether or not
+    /// its file has reached its final name yet.
+    pub fn record(self, period: Period, bundle: &BundleRecord, actor: &str) -> Result<(), StoreError> {
+        let id = period.to_string();
+        let tx = self.tx;
         super::decisions::refuse_if_reported(&tx, &id)?;
         if next_sequence(&tx, &id)? != bundle.sequence {
             return Err(StoreError::SequenceTaken { period: id, sequence: bundle.sequence });
@@ -129,33 +175,6 @@ impl Store {
         tx.execute(
             "INSERT INTO review_log (at, actor, period, action, note) VALUES (?1, ?2, ?3, 'export', ?4)",
             params![bundle.created_at, actor, id, note],
-        )?;
-        publish().map_err(|source| StoreError::Io { path: bundle.path.clone().into(), source })?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The sequence number the next bundle of `period` gets.
-    pub fn next_bundle_sequence(&self, period: Period) -> Result<u32, StoreError> {
-        next_sequence(&self.conn, &period.to_string())
-    }
-
-    /// Unlocks a reported period (the city sent it back), logging who and why. The bundles
-    /// already made stay on record; the next one gets the next sequence number.
-    pub fn reopen(&mut self, period: Period, reason: &str, actor: &str, at: &str) -> Result<(), StoreError> {
-        let id = period.to_string();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let status: Option<String> =
-            tx.query_row("SELECT status FROM periods WHERE id = ?1", [&id], |r| r.get(0)).optional()?;
-        match status.as_deref() {
-            Some("reported") => {}
-            Some(_) => return Err(StoreError::NotReported { period: id }),
-            None => return Err(StoreError::NoSuchPeriod { period: id }),
-        }
-        tx.execute("UPDATE periods SET status = 'open' WHERE id = ?1", [&id])?;
-        tx.execute(
-            "INSERT INTO review_log (at, actor, period, action, note) VALUES (?1, ?2, ?3, 'reopen', ?4)",
-            params![at, actor, id, reason],
         )?;
         tx.commit()?;
         Ok(())

@@ -12,6 +12,9 @@ pub struct Decision<'a> {
     pub school_code: &'a str,
     /// The log's name for what was done: `approve`, `return`, `flag`, `undo`…
     pub action: &'a str,
+    /// The state the decider saw: if the school has moved on since (another copy of shenhe
+    /// decided it, a new sheet came in), the decision is refused rather than written over it.
+    pub expected: ReviewState,
     pub new_state: ReviewState,
     pub note: Option<&'a str>,
     pub actor: &'a str,
@@ -55,6 +58,10 @@ impl Store {
                 period: period.clone(),
                 school_code: d.school_code.to_string(),
             })?;
+        if old != d.expected.key() {
+            let state = ReviewState::from_key(&old).unwrap_or(ReviewState::Submitted);
+            return Err(StoreError::StateChanged { school_code: d.school_code.to_string(), state });
+        }
         match extra {
             Extra::Nothing => {}
             Extra::OverrideOpenFindings => {

@@ -18,7 +18,7 @@ mod queries;
 mod review;
 
 pub use backup::{BackupCheck, LastBackup, check_backup, restore_file};
-pub use bundles::{BundleRecord, ReturnedSchool, SchoolRecord};
+pub use bundles::{BundleRecord, ExportLock, ReturnedSchool, SchoolRecord};
 pub use city::{CityBundle, Received};
 pub use decisions::{AUDITOR_FLAG, Decision};
 pub use findings::{CheckBatch, CheckCounts, NewFinding, StoredFinding};
@@ -33,6 +33,10 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/003_city_bundles.sql")),
     M::up(include_str!("migrations/004_backups.sql")),
 ];
+
+/// How long a write waits for another copy of shenhe to finish its own before the store is
+/// reported busy.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Page size of a new store, in bytes.
 const PAGE_SIZE: i64 = 16_384;
@@ -66,6 +70,8 @@ pub enum StoreError {
     SequenceTaken { period: String, sequence: u32 },
     #[error("school {school_code} changed since the decision")]
     ChangedSince { school_code: String },
+    #[error("school {school_code} is {state:?} now, not what the decision was made on")]
+    StateChanged { school_code: String, state: crate::domain::ReviewState },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("database error: {0}")]
@@ -97,11 +103,10 @@ impl StoreError {
                 fill(&m.store_sequence_taken, &[("period", period), ("sequence", sequence)])
             }
             StoreError::ChangedSince { school_code } => fill(&m.store_changed_since, &[("code", school_code)]),
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
-                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
-            {
-                m.store_busy.clone()
+            StoreError::StateChanged { school_code, state } => {
+                fill(&m.store_state_changed, &[("code", school_code), ("state", &state.label(lang))])
             }
+            _ if self.is_busy() => m.store_busy.clone(),
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
                 if matches!(e.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) =>
             {
@@ -134,6 +139,15 @@ impl StoreError {
             other => fill(&m.store_failed, &[("reason", other)]),
         }
     }
+
+    /// Another copy of shenhe held the store longer than the busy timeout.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
 }
 
 /// An open store. Dropping it closes the connection.
@@ -162,7 +176,7 @@ impl Store {
     }
 
     fn prepare(mut conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         let found: usize = conn
             .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
             .map_err(|e| match e {
@@ -188,16 +202,27 @@ impl Store {
         }
         // WAL lets a reader (a second window) work beside the writer; FULL sync makes every
         // acknowledged decision survive a power cut, at one fsync per transaction.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        set_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // 8 MiB of page cache (SQLite's default is 2 MiB): a large import then spills fewer
         // pages to the WAL before it commits.
         conn.pragma_update(None, "cache_size", -8192)?;
-        migrations().to_latest(&mut conn).map_err(|e| match e {
-            rusqlite_migration::Error::RusqliteError { err, .. } => damaged(err, &path),
-            other => StoreError::Migration(other),
-        })?;
+        // Two copies opening a new (or older) store at once both read the old version and both
+        // migrate. The migration's transaction takes the write lock first, so the second waits
+        // for the first's (whole: one transaction) and then finds the tables made: not a
+        // failure unless the schema is still behind.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+        let migrated = migrations().to_latest(&mut conn);
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Deferred);
+        if let Err(e) = migrated
+            && user_version(&conn)? < SCHEMA_VERSION
+        {
+            return Err(match e {
+                rusqlite_migration::Error::RusqliteError { err, .. } => damaged(err, &path),
+                other => StoreError::Migration(other),
+            });
+        }
         Ok(Store { conn, path })
     }
 
@@ -206,8 +231,7 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<usize, StoreError> {
-        let v: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        Ok(usize::try_from(v).unwrap_or(0))
+        user_version(&self.conn)
     }
 }
 
@@ -234,6 +258,28 @@ fn damaged(e: rusqlite::Error, path: &Path) -> StoreError {
         }
         _ => StoreError::Sqlite(e),
     }
+}
+
+/// Switching a new store to WAL needs the file to itself for a moment, and SQLite does not
+/// wait for that (the busy timeout does not apply): a copy opening the store at the same moment
+/// as another tries again, for as long as the busy timeout.
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let pause = std::time::Duration::from_millis(10);
+    let mut tries = BUSY_TIMEOUT.as_millis() / pause.as_millis();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy && tries > 0 => {
+                tries -= 1;
+                std::thread::sleep(pause);
+            }
+            done => return done,
+        }
+    }
+}
+
+fn user_version(conn: &Connection) -> Result<usize, StoreError> {
+    let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    Ok(usize::try_from(v).unwrap_or(0))
 }
 
 /// SQLite would happily treat an empty file as a new database, but a non-empty file without

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 pub struct Home(pub tempfile::TempDir);
 
@@ -19,15 +19,31 @@ impl Home {
         self.0.path()
     }
 
+    /// A copy of this one (config, database, keys; not the logs), for a test that needs many
+    /// copies of one state: a file copy is quicker than the imports that made it. The database
+    /// must be closed (no shenhe running here).
+    pub fn copy(&self) -> Home {
+        let home = Home(tempfile::tempdir().unwrap());
+        copy_dir(self.path(), home.path());
+        home
+    }
+
+    fn command(&self, now: &str, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_shenhe"));
+        command.args(args).env("SHENHE_HOME", self.path()).env("SHENHE_NOW", now).env_remove("LANG");
+        command
+    }
+
     /// Runs shenhe here with the clock at `now` (RFC 3339), in the default language.
     pub fn run_at(&self, now: &str, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_shenhe"))
-            .args(args)
-            .env("SHENHE_HOME", self.path())
-            .env("SHENHE_NOW", now)
-            .env_remove("LANG")
-            .output()
-            .unwrap()
+        self.command(now, args).output().unwrap()
+    }
+
+    /// Starts shenhe here, its output piped, and does not wait for it.
+    pub fn spawn_at(&self, now: &str, args: &[&str]) -> Child {
+        let mut command = self.command(now, args);
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command.spawn().unwrap()
     }
 
     /// Runs shenhe and insists that it succeeds.
@@ -35,6 +51,21 @@ impl Home {
         let out = self.run_at(now, args);
         assert!(out.status.success(), "shenhe {args:?}: {:?}\n{}{}", out.status, stdout(&out), stderr(&out));
         out
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "logs" {
+                copy_dir(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
     }
 }
 
