@@ -518,6 +518,7 @@ catalog! {
     ui_board_opened,
     key_counties,
     key_open_county,
+    import_sheet_too_large,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.
