@@ -308,6 +308,25 @@ fn a_workbook_that_makes_the_reader_panic_is_refused_as_damaged() {
     assert!(matches!(err, ImportError::DamagedWorkbook { .. }), "{}", err.user_message(Lang::En));
 }
 
+/// A header row of 200,000 empty cells (a line of commas) names 200,000 unknown columns. Each was
+/// compared with all before it, some 20 billion comparisons: the import froze for minutes. Now
+/// it is one pass; the guard stops the test rather than CI if it ever hangs again.
+#[test]
+fn a_header_of_very_many_columns_does_not_hang_the_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide.csv");
+    let reference = std::fs::read_to_string(data("utf8.csv")).unwrap();
+    let (header, rows) = reference.split_once('\n').unwrap();
+    std::fs::write(&path, format!("{header}{}\n{rows}", ",".repeat(200_000))).unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut store = Store::open_in_memory().unwrap();
+        done.send(import_paths(&mut store, vec![path]).map(|s| s.extra_columns.len()).ok()).unwrap();
+    });
+    let extra = finished.recv_timeout(std::time::Duration::from_secs(60)).expect("the import hangs");
+    assert_eq!(extra, Some(200_000));
+}
+
 #[test]
 fn chinese_is_the_default_language_of_errors() {
     let err = refused(&["text_in_number.csv"], &[]);

@@ -6,10 +6,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Context, Failure, Outcome, print_json};
 use crate::cli::ImportArgs;
-use crate::i18n::fill;
-use crate::import::{
-    ImportError, ImportRequest, ImportSummary, Progress, WORKBOOK, excerpt, import_files, printable, rejects,
-};
+use crate::i18n::{fill, printable};
+use crate::import::{ImportError, ImportRequest, ImportSummary, Progress, WORKBOOK, excerpt, import_files, rejects};
 
 /// At most this many refused cells are printed; `--rejects FILE.csv` gets all of them.
 const SHOWN_REJECTS: usize = 20;

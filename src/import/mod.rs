@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::domain::Period;
-use crate::i18n::{Lang, fill};
+use crate::i18n::{Lang, fill, printable};
 use crate::store::{ImportBatch, Store, StoreError};
 
 pub mod header;
@@ -158,28 +158,6 @@ impl ImportError {
             ImportError::Store(e) => e.user_message(lang),
         }
     }
-}
-
-/// Text from a file as a message shows it: control characters, and the invisible ones that
-/// reorder or hide text (bidi controls, zero-width spaces, a BOM), written as escapes such as
-/// `\u{1b}`. A hostile or damaged cell can then neither garble the clerk's console nor hide
-/// what is wrong with it.
-pub fn printable(text: &str) -> String {
-    let hidden = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-    };
-    if !text.contains(hidden) {
-        return text.to_string();
-    }
-    text.chars().fold(String::with_capacity(text.len() + 8), |mut out, c| {
-        if hidden(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-        out
-    })
 }
 
 /// A cell's text as a message quotes it: [`printable`], and cut after this many characters.

@@ -6,10 +6,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::excerpt;
 use super::row::CellProblem;
 use super::value::Expected;
-use super::{excerpt, printable};
-use crate::i18n::{Lang, fill};
+use crate::i18n::{Lang, fill, printable};
 
 /// One refused cell (or row, for a duplicate code).
 #[derive(Debug, Clone, PartialEq, Serialize)]
