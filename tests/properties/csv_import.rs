@@ -212,11 +212,30 @@ pub fn hostile_cell() -> impl Strategy<Value = String> {
     ]
 }
 
+/// The columns whose values are parsed, by their reference headers.
+const PARSED: &[&str] = &[
+    "学校标识码",
+    "行政区划代码",
+    "填报时间",
+    "班级数",
+    "学生数",
+    "是否接入互联网",
+    "出口带宽",
+    "无线网络覆盖",
+    "办学类型",
+];
+
 #[derive(Debug, Clone)]
 enum Change {
     Cell {
         row: Index,
         col: Index,
+        value: String,
+    },
+    /// A parsed column's cell, found by its header, so that hostile values meet their parser.
+    Parsed {
+        row: Index,
+        header: &'static str,
         value: String,
     },
     Header {
@@ -244,6 +263,8 @@ enum Change {
 fn change() -> impl Strategy<Value = Change> {
     prop_oneof![
         8 => (any::<Index>(), any::<Index>(), hostile_cell()).prop_map(|(row, col, value)| Change::Cell { row, col, value }),
+        4 => (any::<Index>(), select(PARSED), hostile_cell())
+            .prop_map(|(row, header, value)| Change::Parsed { row, header, value }),
         2 => (any::<Index>(), hostile_cell()).prop_map(|(col, value)| Change::Header { col, value }),
         1 => (any::<Index>(), 0usize..30).prop_map(|(row, keep)| Change::Cut { row, keep }),
         1 => (any::<Index>(), vec(hostile_cell(), 1..4)).prop_map(|(row, cells)| Change::Extend { row, cells }),
@@ -369,6 +390,13 @@ fn apply_change(rows: &mut Vec<Vec<String>>, change: &Change) {
             if !r.is_empty() {
                 let c = col.index(r.len());
                 r[c] = value.clone();
+            }
+        }
+        Change::Parsed { row, header, value } if n > 1 => {
+            let column = rows[0].iter().position(|h| h.starts_with(header));
+            let r = &mut rows[1 + row.index(n - 1)];
+            if let Some(cell) = column.and_then(|c| r.get_mut(c)) {
+                *cell = value.clone();
             }
         }
         Change::Header { col, value } if n > 0 && !rows[0].is_empty() => {
