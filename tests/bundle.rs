@@ -270,6 +270,23 @@ fn a_hostile_signature_namespace_is_shown_escaped() {
     }
 }
 
+/// The file names of a manifest are the county's words: a name that cannot be in the zip (a
+/// control character) is refused as missing and shown escaped.
+#[test]
+fn a_hostile_file_name_in_the_manifest_is_shown_escaped() {
+    let county = County::exported("410102", "中原区", "unfilled.csv");
+    let mut files = entries(&county.bundle);
+    let mut manifest: Manifest = serde_json::from_slice(&files[0].1).unwrap();
+    manifest.files[0].path = "a\u{1b}[2J.csv".into();
+    files[0].1 = manifest.to_bytes();
+    files[1].1 = county.key.sign(&files[0].1).unwrap().into_bytes();
+    let refusal = verify(&rezip(&files), &county.signers(), utc_now()).unwrap_err();
+    assert!(matches!(refusal, Refusal::Unlisted { .. } | Refusal::MissingFile { .. }), "{refusal:?}");
+    let message =
+        verify(&rezip(&files[..2]), &county.signers(), utc_now()).unwrap_err().user_message(Default::default());
+    assert!(message.contains("a\\u{1b}[2J.csv") && !message.contains('\u{1b}'), "{message:?}");
+}
+
 /// A zip with the given raw entries (names as given, no checks).
 fn raw_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

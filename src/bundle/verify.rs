@@ -252,13 +252,13 @@ impl Refusal {
             Refusal::KeyExpired { fingerprint, line, until } => {
                 fill(&m.verify_key_expired, &[("fingerprint", fingerprint), ("line", line), ("time", &time(until))])
             }
-            Refusal::Unlisted { name } => fill(&m.verify_unlisted, &[("name", name)]),
-            Refusal::MissingFile { name } => fill(&m.verify_missing_file, &[("name", name)]),
+            Refusal::Unlisted { name } => fill(&m.verify_unlisted, &[("name", &printable(name))]),
+            Refusal::MissingFile { name } => fill(&m.verify_missing_file, &[("name", &printable(name))]),
             Refusal::SizeMismatch { name, listed, found } => {
-                fill(&m.verify_size_mismatch, &[("name", name), ("listed", listed), ("found", found)])
+                fill(&m.verify_size_mismatch, &[("name", &printable(name)), ("listed", listed), ("found", found)])
             }
-            Refusal::HashMismatch { name } => fill(&m.verify_hash_mismatch, &[("name", name)]),
-            Refusal::StoredBytesMismatch { name } => fill(&m.verify_stored_mismatch, &[("name", name)]),
+            Refusal::HashMismatch { name } => fill(&m.verify_hash_mismatch, &[("name", &printable(name))]),
+            Refusal::StoredBytesMismatch { name } => fill(&m.verify_stored_mismatch, &[("name", &printable(name))]),
         }
     }
 }

@@ -109,7 +109,7 @@ fn refusal_names_the_problem(refusal: &Refusal) -> Result<(), TestCaseError> {
             ArchiveProblem::NotAPlainFile { name }
             | ArchiveProblem::EntryTooLarge { name, .. }
             | ArchiveProblem::Damaged { name, .. },
-        ) => Some(name.clone()),
+        ) => Some(shenhe::i18n::printable(name)),
         Refusal::Archive(ArchiveProblem::UnsafeName { name }) => Some(name.escape_debug().to_string()),
         _ => None,
     };
