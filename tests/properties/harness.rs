@@ -75,7 +75,11 @@ pub fn run<T, S>(
     });
     watchdog.stop();
     let tally = tally.into_inner().unwrap();
-    eprintln!("{name}: {cases} cases in {:.1} s (seed {seed:#x}); {tally}", started.elapsed().as_secs_f64());
+    let ran: u64 = tally.outcomes.values().sum();
+    eprintln!(
+        "{name}: {ran} of {cases} cases run (shrinking included) in {:.1} s (seed {seed:#x}); {tally}",
+        started.elapsed().as_secs_f64()
+    );
     match result {
         Ok(()) => {}
         Err(TestError::Abort(reason)) => panic!("{name}: aborted: {reason}"),
