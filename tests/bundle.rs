@@ -255,6 +255,38 @@ fn another_countys_manifest_or_key_is_refused() {
     assert!(reason.contains(&keys::fingerprint(theirs.key.public())), "{reason}");
 }
 
+/// The namespace of a signature is read before the signature is checked, so anyone can put any
+/// text there: the refusal shows it escaped, never as terminal control sequences.
+#[test]
+fn a_hostile_signature_namespace_is_shown_escaped() {
+    let county = County::exported("410102", "中原区", "unfilled.csv");
+    let mut files = entries(&county.bundle);
+    files[1].1 = county.key.sign_in("x\u{1b}[2J", &files[0].1).unwrap().into_bytes();
+    let refusal = verify(&rezip(&files), &county.signers(), utc_now()).unwrap_err();
+    assert!(matches!(refusal, Refusal::WrongNamespace { .. }), "{refusal:?}");
+    for lang in [shenhe::i18n::Lang::Zh, shenhe::i18n::Lang::En] {
+        let message = refusal.user_message(lang);
+        assert!(message.contains("x\\u{1b}[2J") && !message.contains('\u{1b}'), "{message:?}");
+    }
+}
+
+/// The file names of a manifest are the county's words: a name that cannot be in the zip (a
+/// control character) is refused as missing and shown escaped.
+#[test]
+fn a_hostile_file_name_in_the_manifest_is_shown_escaped() {
+    let county = County::exported("410102", "中原区", "unfilled.csv");
+    let mut files = entries(&county.bundle);
+    let mut manifest: Manifest = serde_json::from_slice(&files[0].1).unwrap();
+    manifest.files[0].path = "a\u{1b}[2J.csv".into();
+    files[0].1 = manifest.to_bytes();
+    files[1].1 = county.key.sign(&files[0].1).unwrap().into_bytes();
+    let refusal = verify(&rezip(&files), &county.signers(), utc_now()).unwrap_err();
+    assert!(matches!(refusal, Refusal::Unlisted { .. } | Refusal::MissingFile { .. }), "{refusal:?}");
+    let message =
+        verify(&rezip(&files[..2]), &county.signers(), utc_now()).unwrap_err().user_message(Default::default());
+    assert!(message.contains("a\\u{1b}[2J.csv") && !message.contains('\u{1b}'), "{message:?}");
+}
+
 /// A zip with the given raw entries (names as given, no checks).
 fn raw_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

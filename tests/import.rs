@@ -211,6 +211,123 @@ fn malformed_files_get_their_own_clear_error() {
     }
 }
 
+/// A cell holding terminal escapes or a huge text is quoted escaped and cut short: the clerk's
+/// console shows what is wrong instead of being cleared or recoloured by it.
+#[test]
+fn a_hostile_cell_is_quoted_printable_and_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.csv");
+    let long = "9".repeat(100_000);
+    let text = std::fs::read_to_string(data("utf8.csv")).unwrap().replacen(",1234,", ",12\u{1b}[2J34,", 1).replacen(
+        ",812,",
+        &format!(",{long},"),
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let lines = reject_lines(&import_paths(&mut store, vec![path]).unwrap_err());
+    assert!(lines[0].ends_with(":2:学生数: found \"12\\u{1b}[2J34\", expected a whole number ≥ 0"), "{}", lines[0]);
+    assert!(
+        lines[1].contains(&format!(":3:学生数: found \"{}…\"", &long[..60])),
+        "{}",
+        lines[1].chars().take(200).collect::<String>()
+    );
+    assert!(lines.iter().all(|l| !l.contains('\u{1b}') && l.len() < 300));
+}
+
+/// A workbook with one stray cell at XFD1048576: calamine's range would be the whole sheet, 17
+/// billion cells, and the allocation used to abort the process. Now the stray row is read as
+/// the row it is, and refused for its empty school code.
+#[test]
+fn a_stray_cell_at_the_end_of_a_sheet_is_a_row_like_any_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stray.xlsx");
+    let reference = std::fs::read_to_string(data("utf8.csv")).unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, line) in reference.lines().enumerate() {
+        for (c, cell) in line.split(',').enumerate() {
+            sheet.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    std::fs::write(&path, book.save_to_buffer().unwrap()).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let lines = reject_lines(&import_paths(&mut store, vec![path]).unwrap_err());
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].contains("stray.xlsx[Sheet1]:1048576:学校标识码: empty"), "{}", lines[0]);
+}
+
+/// Cells scattered far to the right on many rows would need more memory than a PC has: the
+/// sheet is refused, naming how far its content spreads.
+#[test]
+fn a_sheet_spread_over_too_many_cells_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scattered.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, name) in ["学校标识码", "学校名称"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *name).unwrap();
+    }
+    for r in 1..1000 {
+        sheet.write_number(r, 16_383, 1.0).unwrap();
+    }
+    std::fs::write(&path, book.save_to_buffer().unwrap()).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let before = store.content_digest().unwrap();
+    let err = import_paths(&mut store, vec![path]).unwrap_err();
+    let message = err.user_message(Lang::En);
+    assert!(matches!(err, ImportError::SheetTooLarge { .. }), "{message}");
+    assert!(message.contains("scattered.xlsx[Sheet1]") && message.contains("as far as XFD"), "{message}");
+    assert_eq!(store.content_digest().unwrap(), before);
+}
+
+/// A row numbered 4294967295 overflows calamine's row counter, which panics in a build with
+/// overflow checks: the file is refused as a damaged workbook instead.
+#[test]
+fn a_workbook_that_makes_the_reader_panic_is_refused_as_damaged() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("overflow.xlsx");
+    let mut original = zip::ZipArchive::new(std::fs::File::open(data("title_rows.xlsx")).unwrap()).unwrap();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..original.len() {
+        let mut entry = original.by_index(i).unwrap();
+        let mut content = String::new();
+        entry.read_to_string(&mut content).unwrap();
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        if name == "xl/worksheets/sheet1.xml" {
+            let huge = r#"<row r="4294967295"><c r="A4294967295"><v>1</v></c></row><row>"#;
+            content = content.replacen("<row ", &format!("{huge}</row><row "), 1);
+        }
+        w.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(content.as_bytes()).unwrap();
+    }
+    std::fs::write(&path, w.finish().unwrap().into_inner()).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let err = import_paths(&mut store, vec![path]).unwrap_err();
+    assert!(matches!(err, ImportError::DamagedWorkbook { .. }), "{}", err.user_message(Lang::En));
+}
+
+/// A header row of 200,000 empty cells (a line of commas) names 200,000 unknown columns. Each was
+/// compared with all before it, some 20 billion comparisons: the import froze for minutes. Now
+/// it is one pass; the guard stops the test rather than CI if it ever hangs again.
+#[test]
+fn a_header_of_very_many_columns_does_not_hang_the_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide.csv");
+    let reference = std::fs::read_to_string(data("utf8.csv")).unwrap();
+    let (header, rows) = reference.split_once('\n').unwrap();
+    std::fs::write(&path, format!("{header}{}\n{rows}", ",".repeat(200_000))).unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut store = Store::open_in_memory().unwrap();
+        done.send(import_paths(&mut store, vec![path]).map(|s| s.extra_columns.len()).ok()).unwrap();
+    });
+    let extra = finished.recv_timeout(std::time::Duration::from_secs(60)).expect("the import hangs");
+    assert_eq!(extra, Some(200_000));
+}
+
 #[test]
 fn chinese_is_the_default_language_of_errors() {
     let err = refused(&["text_in_number.csv"], &[]);

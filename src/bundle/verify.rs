@@ -11,7 +11,7 @@ use super::allowed_signers::{AllowedSigners, ParseProblem, SignersError, Trust};
 use super::archive::{ArchiveProblem, LIMITS, Limits, Opened};
 use super::keys::{NAMESPACE, fingerprint};
 use super::manifest::{FORMAT, MANIFEST, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Manifest, SIGNATURE, sha256_hex};
-use crate::i18n::{Lang, fill};
+use crate::i18n::{Lang, fill, printable};
 
 /// A bundle that passed every check.
 #[derive(Debug, Clone)]
@@ -218,20 +218,28 @@ impl Refusal {
         match self {
             Refusal::Archive(p) => archive_message(p, lang),
             Refusal::Missing { name } => fill(&m.verify_missing, &[("name", name)]),
-            Refusal::SignatureUnreadable { reason } => fill(&m.verify_signature_unreadable, &[("reason", reason)]),
+            Refusal::SignatureUnreadable { reason } => {
+                fill(&m.verify_signature_unreadable, &[("reason", &printable(reason))])
+            }
             Refusal::WrongNamespace { found, expected } => {
-                fill(&m.verify_wrong_namespace, &[("found", found), ("namespace", expected)])
+                fill(&m.verify_wrong_namespace, &[("found", &printable(found)), ("namespace", expected)])
             }
             Refusal::SignatureMismatch => m.verify_signature_mismatch.clone(),
-            Refusal::ManifestUnreadable { reason } => fill(&m.verify_manifest_unreadable, &[("reason", reason)]),
+            Refusal::ManifestUnreadable { reason } => {
+                fill(&m.verify_manifest_unreadable, &[("reason", &printable(reason))])
+            }
             Refusal::UnknownFormat { found } => {
-                fill(&m.verify_unknown_format, &[("found", found), ("supported", &FORMAT)])
+                fill(&m.verify_unknown_format, &[("found", &printable(found)), ("supported", &FORMAT)])
             }
             Refusal::SignerNotAsStated { .. } => m.verify_signer_not_as_stated.clone(),
             Refusal::UnknownKey { fingerprint } => fill(&m.verify_unknown_key, &[("fingerprint", fingerprint)]),
             Refusal::NotForCounty { fingerprint, county_code, principals } => fill(
                 &m.verify_not_for_county,
-                &[("fingerprint", fingerprint), ("county_code", county_code), ("principals", &principals.join(","))],
+                &[
+                    ("fingerprint", fingerprint),
+                    ("county_code", &printable(county_code)),
+                    ("principals", &printable(&principals.join(","))),
+                ],
             ),
             Refusal::NamespaceNotAllowed { fingerprint, line } => fill(
                 &m.verify_namespace_not_allowed,
@@ -244,13 +252,13 @@ impl Refusal {
             Refusal::KeyExpired { fingerprint, line, until } => {
                 fill(&m.verify_key_expired, &[("fingerprint", fingerprint), ("line", line), ("time", &time(until))])
             }
-            Refusal::Unlisted { name } => fill(&m.verify_unlisted, &[("name", name)]),
-            Refusal::MissingFile { name } => fill(&m.verify_missing_file, &[("name", name)]),
+            Refusal::Unlisted { name } => fill(&m.verify_unlisted, &[("name", &printable(name))]),
+            Refusal::MissingFile { name } => fill(&m.verify_missing_file, &[("name", &printable(name))]),
             Refusal::SizeMismatch { name, listed, found } => {
-                fill(&m.verify_size_mismatch, &[("name", name), ("listed", listed), ("found", found)])
+                fill(&m.verify_size_mismatch, &[("name", &printable(name)), ("listed", listed), ("found", found)])
             }
-            Refusal::HashMismatch { name } => fill(&m.verify_hash_mismatch, &[("name", name)]),
-            Refusal::StoredBytesMismatch { name } => fill(&m.verify_stored_mismatch, &[("name", name)]),
+            Refusal::HashMismatch { name } => fill(&m.verify_hash_mismatch, &[("name", &printable(name))]),
+            Refusal::StoredBytesMismatch { name } => fill(&m.verify_stored_mismatch, &[("name", &printable(name))]),
         }
     }
 }
@@ -259,7 +267,7 @@ fn archive_message(p: &ArchiveProblem, lang: Lang) -> String {
     let m = lang.msg();
     let mb = |b: &u64| format!("{:.1} MB", *b as f64 / 1_048_576.0);
     match p {
-        ArchiveProblem::NotAZip(reason) => fill(&m.verify_not_zip, &[("reason", reason)]),
+        ArchiveProblem::NotAZip(reason) => fill(&m.verify_not_zip, &[("reason", &printable(reason))]),
         ArchiveProblem::TooLarge { bytes, limit } => {
             fill(&m.verify_too_large, &[("size", &mb(bytes)), ("limit", &mb(limit))])
         }
@@ -275,7 +283,9 @@ fn archive_message(p: &ArchiveProblem, lang: Lang) -> String {
         ArchiveProblem::TotalTooLarge { bytes, limit } => {
             fill(&m.verify_total_too_large, &[("size", &mb(bytes)), ("limit", &mb(limit))])
         }
-        ArchiveProblem::Damaged { name, reason } => fill(&m.verify_damaged, &[("name", name), ("reason", reason)]),
+        ArchiveProblem::Damaged { name, reason } => {
+            fill(&m.verify_damaged, &[("name", name), ("reason", &printable(reason))])
+        }
         ArchiveProblem::NotCanonical => m.verify_not_canonical.clone(),
     }
 }

@@ -6,8 +6,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Context, Failure, Outcome, print_json};
 use crate::cli::ImportArgs;
-use crate::i18n::fill;
-use crate::import::{ImportError, ImportRequest, ImportSummary, Progress, WORKBOOK, import_files, rejects};
+use crate::i18n::{fill, printable};
+use crate::import::{ImportError, ImportRequest, ImportSummary, Progress, WORKBOOK, excerpt, import_files, rejects};
 
 /// At most this many refused cells are printed; `--rejects FILE.csv` gets all of them.
 const SHOWN_REJECTS: usize = 20;
@@ -132,18 +132,22 @@ fn human_summary(ctx: &Context, s: &ImportSummary) -> String {
     out.push('\n');
     for src in &s.sources {
         let format = if src.format == WORKBOOK { &m.import_format_workbook } else { &src.format };
-        out.push_str(&fill(&m.import_source, &[("file", &src.file), ("format", format), ("row", &src.header_row)]));
+        out.push_str(&fill(
+            &m.import_source,
+            &[("file", &printable(&src.file)), ("format", format), ("row", &src.header_row)],
+        ));
         out.push('\n');
     }
     if !s.extra_columns.is_empty() {
-        out.push_str(&fill(&m.import_extra_columns, &[("columns", &s.extra_columns.join("、"))]));
+        let columns: Vec<String> = s.extra_columns.iter().map(|c| excerpt(c)).collect();
+        out.push_str(&fill(&m.import_extra_columns, &[("columns", &columns.join("、"))]));
         out.push('\n');
     }
     if !s.odd_codes.is_empty() {
         out.push_str(&fill(&m.import_odd_codes, &[("count", &s.odd_codes.len())]));
         out.push('\n');
         for c in s.odd_codes.iter().take(SHOWN_REJECTS) {
-            out.push_str(&format!("  {}:{}: {}\n", c.file, c.row, c.code));
+            out.push_str(&format!("  {}:{}: {}\n", printable(&c.file), c.row, excerpt(&c.code)));
         }
     }
     out

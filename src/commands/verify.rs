@@ -11,7 +11,7 @@ use crate::bundle::allowed_signers::AllowedSigners;
 use crate::bundle::manifest::{Forced, StateCounts};
 use crate::bundle::verify::{Verified, signers_message, verify};
 use crate::cli::VerifyArgs;
-use crate::i18n::{Lang, fill};
+use crate::i18n::{Lang, fill, printable};
 
 /// One bundle's verdict, for `--json`.
 #[derive(Debug, Serialize)]
@@ -124,7 +124,8 @@ fn print_verdict(lang: Lang, v: &Verdict) {
         println!("{}", fill(label, &[("bundle", &v.bundle), ("reason", &v.reason.clone().unwrap_or_default())]));
         return;
     }
-    let text = |o: &Option<String>| o.clone().unwrap_or_default();
+    // The manifest's words are the county's: shown printable, as every text from a file is.
+    let text = |o: &Option<String>| printable(o.as_deref().unwrap_or_default());
     println!("{}", fill(&m.verify_valid, &[("bundle", &v.bundle)]));
     let timing = if v.inside_window == Some(true) { &m.verify_inside_window } else { &m.verify_outside_window };
     println!(
@@ -144,7 +145,7 @@ fn print_verdict(lang: Lang, v: &Verdict) {
         )
     );
     if let Some(f) = &v.forced {
-        println!("{}", fill(&m.verify_forced, &[("count", &f.pending.len()), ("reason", &f.reason)]));
+        println!("{}", fill(&m.verify_forced, &[("count", &f.pending.len()), ("reason", &printable(&f.reason))]));
     }
 }
 

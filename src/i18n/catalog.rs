@@ -545,6 +545,7 @@ catalog! {
     decide_busy,
     export_resumed,
     export_unpublished,
+    import_sheet_too_large,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

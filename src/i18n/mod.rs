@@ -47,6 +47,28 @@ pub fn fill(template: &str, args: &[(&str, &dyn Display)]) -> String {
     out
 }
 
+/// Text from outside (a cell, a sheet name, a bundle's signature) as a message shows it: control
+/// characters, and the invisible ones that reorder or hide text (bidi controls, zero-width
+/// spaces, a BOM), written as escapes such as `\u{1b}`. A hostile or damaged file can then
+/// neither garble the clerk's console nor hide what is wrong with it.
+pub fn printable(text: &str) -> String {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    };
+    if !text.contains(hidden) {
+        return text.to_string();
+    }
+    text.chars().fold(String::with_capacity(text.len() + 8), |mut out, c| {
+        if hidden(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::domain::Period;
-use crate::i18n::{Lang, fill};
+use crate::i18n::{Lang, fill, printable};
 use crate::store::{ImportBatch, Store, StoreError};
 
 pub mod header;
@@ -86,6 +86,8 @@ pub enum ImportError {
     BadEncoding { file: String, line: usize },
     #[error("{file}: damaged workbook: {reason}")]
     DamagedWorkbook { file: String, reason: String },
+    #[error("{file}: the sheet spreads over {cells} cells")]
+    SheetTooLarge { file: String, cells: u64, far: String },
     #[error("{file}: no sheet {sheet}")]
     NoSuchSheet { file: String, sheet: String, sheets: Vec<String> },
     #[error("{file}: several sheets have data")]
@@ -107,39 +109,66 @@ pub enum ImportError {
 impl ImportError {
     pub fn user_message(&self, lang: Lang) -> String {
         let m = lang.msg();
+        let names = |sheets: &[String]| sheets.iter().map(|s| printable(s)).collect::<Vec<_>>().join("、");
         match self {
             ImportError::Unreadable { file, reason } => {
-                fill(&m.import_unreadable, &[("file", file), ("reason", reason)])
+                fill(&m.import_unreadable, &[("file", &printable(file)), ("reason", reason)])
             }
-            ImportError::EmptyFile { file } => fill(&m.import_empty_file, &[("file", file)]),
-            ImportError::NotText { file } => fill(&m.import_not_text, &[("file", file)]),
-            ImportError::BadEncoding { file, line } => fill(&m.import_bad_encoding, &[("file", file), ("line", line)]),
+            ImportError::EmptyFile { file } => fill(&m.import_empty_file, &[("file", &printable(file))]),
+            ImportError::NotText { file } => fill(&m.import_not_text, &[("file", &printable(file))]),
+            ImportError::BadEncoding { file, line } => {
+                fill(&m.import_bad_encoding, &[("file", &printable(file)), ("line", line)])
+            }
             ImportError::DamagedWorkbook { file, reason } => {
-                fill(&m.import_damaged_workbook, &[("file", file), ("reason", reason)])
+                fill(&m.import_damaged_workbook, &[("file", &printable(file)), ("reason", &printable(reason))])
             }
-            ImportError::NoSuchSheet { file, sheet, sheets } => {
-                fill(&m.import_no_such_sheet, &[("file", file), ("sheet", sheet), ("sheets", &sheets.join("、"))])
-            }
+            ImportError::SheetTooLarge { file, cells, far } => fill(
+                &m.import_sheet_too_large,
+                &[("file", &printable(file)), ("cells", cells), ("far", far), ("limit", &read::MAX_SHEET_CELLS)],
+            ),
+            ImportError::NoSuchSheet { file, sheet, sheets } => fill(
+                &m.import_no_such_sheet,
+                &[("file", &printable(file)), ("sheet", &printable(sheet)), ("sheets", &names(sheets))],
+            ),
             ImportError::SeveralSheets { file, sheets } => {
-                fill(&m.import_several_sheets, &[("file", file), ("sheets", &sheets.join("、"))])
+                fill(&m.import_several_sheets, &[("file", &printable(file)), ("sheets", &names(sheets))])
             }
             ImportError::NoHeader { file } => {
                 let names = Column::REQUIRED.map(Column::header_zh).join("、");
-                fill(&m.import_no_header, &[("file", file), ("rows", &row::HEADER_SEARCH_ROWS), ("columns", &names)])
+                fill(
+                    &m.import_no_header,
+                    &[("file", &printable(file)), ("rows", &row::HEADER_SEARCH_ROWS), ("columns", &names)],
+                )
             }
             ImportError::MissingColumns { file, row, columns } => {
                 let names: Vec<String> = columns.iter().map(|c| format!("{}（{}）", c.header_zh(), c.key())).collect();
-                fill(&m.import_missing_columns, &[("file", file), ("row", row), ("columns", &names.join("、"))])
+                fill(
+                    &m.import_missing_columns,
+                    &[("file", &printable(file)), ("row", row), ("columns", &names.join("、"))],
+                )
             }
-            ImportError::DuplicateColumn { file, row, first, second } => {
-                fill(&m.import_duplicate_column, &[("file", file), ("row", row), ("first", first), ("second", second)])
-            }
+            ImportError::DuplicateColumn { file, row, first, second } => fill(
+                &m.import_duplicate_column,
+                &[("file", &printable(file)), ("row", row), ("first", &excerpt(first)), ("second", &excerpt(second))],
+            ),
             ImportError::NoDataRows { file, header_row } => {
-                fill(&m.import_no_data_rows, &[("file", file), ("row", header_row)])
+                fill(&m.import_no_data_rows, &[("file", &printable(file)), ("row", header_row)])
             }
             ImportError::Rejected(rejects, _) => fill(&m.import_rejected, &[("count", &rejects.len())]),
             ImportError::Store(e) => e.user_message(lang),
         }
+    }
+}
+
+/// A cell's text as a message quotes it: [`printable`], and cut after this many characters.
+const EXCERPT_CHARS: usize = 60;
+
+/// A cell's text as a message quotes it: [`printable`], at most [`EXCERPT_CHARS`] characters
+/// (a 100,000-character cell would bury the rest of the message).
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        Some((end, _)) => format!("{}…", printable(&text[..end])),
+        None => printable(text),
     }
 }
 

@@ -123,7 +123,21 @@ pub fn text_rows(text: &str, delimiter: u8) -> impl Iterator<Item = (RawRow, u64
     })
 }
 
+/// Reads a workbook with calamine, which parses whatever the file holds: should it panic on a
+/// hostile file (its cell references are summed without overflow checks, for one), the file is
+/// refused as damaged rather than taking the import down with it.
 fn read_workbook(bytes: &[u8], file: &str, wanted: &[String]) -> Result<Source, ImportError> {
+    std::panic::catch_unwind(|| read_workbook_unguarded(bytes, file, wanted)).unwrap_or_else(|panic| {
+        let reason = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(ImportError::DamagedWorkbook { file: file.to_string(), reason })
+    })
+}
+
+fn read_workbook_unguarded(bytes: &[u8], file: &str, wanted: &[String]) -> Result<Source, ImportError> {
     let damaged =
         |e: &dyn std::fmt::Display| ImportError::DamagedWorkbook { file: file.to_string(), reason: e.to_string() };
     // Open by the container's own type, so a damaged file reports what is wrong with it.
@@ -148,20 +162,89 @@ fn read_workbook(bytes: &[u8], file: &str, wanted: &[String]) -> Result<Source, 
         if !wanted.is_empty() && !wanted.contains(name) {
             continue;
         }
-        let range = book.worksheet_range(name).map_err(|e| damaged(&e))?;
-        let (row0, col0) = range.start().unwrap_or((0, 0));
-        let rows = range
-            .rows()
-            .enumerate()
-            .map(|(i, cells)| {
-                let mut text: Vec<String> = vec![String::new(); col0 as usize];
-                text.extend(cells.iter().map(cell_text));
-                RawRow { number: row0 + i as u32 + 1, cells: text }
-            })
-            .collect();
+        let too_large = |spread: Spread| ImportError::SheetTooLarge {
+            file: format!("{file}[{name}]"),
+            cells: spread.cells,
+            far: format!("{}{}", super::row::column_letter(spread.far.1 as usize), u64::from(spread.far.0) + 1),
+        };
+        let rows = match &mut book {
+            calamine::Sheets::Xlsx(xlsx) => xlsx_rows(xlsx, name).map_err(|e| damaged(&e))?.map_err(too_large)?,
+            other => range_rows(&other.worksheet_range(name).map_err(|e| damaged(&e))?).map_err(too_large)?,
+        };
         sheets.push((name.clone(), rows));
     }
     Ok(Source::Workbook { sheets })
+}
+
+/// A sheet may spread over at most this many cells, counted row by row up to each row's last
+/// non-empty cell: a county of 100,000 schools fills some 2.5 million. The limit keeps a
+/// workbook whose cells are scattered as far as XFD1048576 from taking all the PC's memory.
+pub const MAX_SHEET_CELLS: u64 = 10_000_000;
+
+/// How far a sheet's cells spread: the cells its rows would hold, and the farthest one.
+#[derive(Debug, Clone, Copy)]
+pub struct Spread {
+    pub cells: u64,
+    /// 0-based (row, column).
+    pub far: (u32, u32),
+}
+
+/// The rows of an XLSX sheet, read cell by cell. Only rows with a non-empty cell are kept, each
+/// as wide as its last non-empty cell: calamine's own range would be the full rectangle from
+/// the first cell to the last, and a single cell at XFD1048576 makes that 17 billion cells.
+fn xlsx_rows(
+    book: &mut calamine::Xlsx<Cursor<&[u8]>>,
+    sheet: &str,
+) -> Result<Result<Vec<RawRow>, Spread>, calamine::XlsxError> {
+    let mut reader = match book.worksheet_cells_reader(sheet) {
+        Ok(reader) => reader,
+        // A chart sheet: no cells, as calamine's own range reads it.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Ok(Vec::new())),
+        Err(e) => return Err(e),
+    };
+    let mut rows: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
+    while let Some(cell) = reader.next_cell()? {
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if !text.is_empty() {
+            let (row, column) = cell.get_position();
+            rows.entry(row).or_default().push((column, text));
+        }
+    }
+    let width = |cells: &[(u32, String)]| cells.iter().map(|(c, _)| *c).max().map_or(0, |c| u64::from(c) + 1);
+    let cells = rows.values().map(|r| width(r)).sum::<u64>();
+    if cells > MAX_SHEET_CELLS {
+        let far = rows.iter().flat_map(|(r, cells)| cells.iter().map(move |(c, _)| (*r, *c))).max_by_key(|p| p.1);
+        return Ok(Err(Spread { cells, far: far.unwrap_or_default() }));
+    }
+    Ok(Ok(rows
+        .into_iter()
+        .map(|(row, cells)| {
+            let mut text = vec![String::new(); width(&cells) as usize];
+            for (column, value) in cells {
+                text[column as usize] = value;
+            }
+            RawRow { number: row.saturating_add(1), cells: text }
+        })
+        .collect()))
+}
+
+/// The rows of a sheet that calamine reads whole (XLS, ODS).
+fn range_rows(range: &calamine::Range<Data>) -> Result<Vec<RawRow>, Spread> {
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    let (rows, columns) = range.get_size();
+    let cells = (rows as u64).saturating_mul(u64::from(col0) + columns as u64);
+    if cells > MAX_SHEET_CELLS {
+        return Err(Spread { cells, far: range.end().unwrap_or_default() });
+    }
+    Ok(range
+        .rows()
+        .enumerate()
+        .map(|(i, cells)| {
+            let mut text: Vec<String> = vec![String::new(); col0 as usize];
+            text.extend(cells.iter().map(cell_text));
+            RawRow { number: row0 + i as u32 + 1, cells: text }
+        })
+        .collect())
 }
 
 /// A cell as the user sees it: whole numbers without `.0`, dates as ISO text.

@@ -2,7 +2,7 @@
 //! hands the rows that passed to the writer in chunks; everything it learns on the way (the
 //! summary, the refused cells, the sources) it returns when the last file is done.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::SyncSender;
@@ -52,6 +52,8 @@ struct Reader<'r> {
     summary: ImportSummary,
     rejects: Vec<Reject>,
     seen: HashMap<String, Seen>,
+    /// The unknown columns already in the summary: a header may name tens of thousands.
+    extra_seen: HashSet<String>,
     pending: Vec<Accepted>,
     /// The writer has hung up (it failed): stop reading, its error is the one to report.
     writer_gone: bool,
@@ -65,6 +67,7 @@ pub(super) fn read_all(req: &ImportRequest, to_writer: &SyncSender<Chunk>) -> Re
         summary: ImportSummary { period: req.period.to_string(), ..Default::default() },
         rejects: Vec::new(),
         seen: HashMap::new(),
+        extra_seen: HashSet::new(),
         pending: Vec::with_capacity(CHUNK_ROWS),
         writer_gone: false,
     };
@@ -142,7 +145,7 @@ impl Reader<'_> {
             });
         }
         for extra in layout.extras() {
-            if !self.summary.extra_columns.iter().any(|e| e == extra) {
+            if self.extra_seen.insert(extra.to_string()) {
                 self.summary.extra_columns.push(extra.to_string());
             }
         }

@@ -6,9 +6,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::excerpt;
 use super::row::CellProblem;
 use super::value::Expected;
-use crate::i18n::{Lang, fill};
+use crate::i18n::{Lang, fill, printable};
 
 /// One refused cell (or row, for a duplicate code).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -50,7 +51,8 @@ impl Reject {
         }
     }
 
-    /// What is wrong, in one sentence: what was found and what was expected.
+    /// What is wrong, in one sentence: what was found and what was expected. The cell's text
+    /// is quoted as an [`excerpt`]; the rejects CSV keeps it whole in its own column.
     pub fn problem_text(&self, lang: Lang) -> String {
         let m = lang.msg();
         match &self.problem {
@@ -68,20 +70,21 @@ impl Reject {
                     Expected::OneOf(choices) => fill(&m.expected_one_of, &[("choices", choices)]),
                     Expected::CodeMangledByExcel => m.expected_code_as_text.clone(),
                 };
-                fill(&m.reject_found_expected, &[("value", &self.value), ("expected", &expected)])
+                fill(&m.reject_found_expected, &[("value", &excerpt(&self.value)), ("expected", &expected)])
             }
             Problem::DuplicateCode { first_row, first_file: None } => {
-                fill(&m.reject_duplicate_code, &[("value", &self.value), ("row", first_row)])
+                fill(&m.reject_duplicate_code, &[("value", &excerpt(&self.value)), ("row", first_row)])
             }
             Problem::DuplicateCode { first_row, first_file: Some(f) } => {
-                fill(&m.reject_duplicate_code_in, &[("value", &self.value), ("row", first_row), ("file", f)])
+                let (value, file) = (excerpt(&self.value), printable(f));
+                fill(&m.reject_duplicate_code_in, &[("value", &value), ("row", first_row), ("file", &file)])
             }
         }
     }
 
-    /// `file:row:column: problem`
+    /// `file:row:column: problem`, in printable text (see [`printable`]).
     pub fn line(&self, lang: Lang) -> String {
-        format!("{}:{}:{}: {}", self.file, self.row, self.column, self.problem_text(lang))
+        format!("{}:{}:{}: {}", printable(&self.file), self.row, excerpt(&self.column), self.problem_text(lang))
     }
 }
 

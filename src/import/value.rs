@@ -68,8 +68,9 @@ pub fn bandwidth(cell: &str) -> Result<Option<f64>, Expected> {
         .find_map(|(unit, f)| s.strip_suffix(unit).map(|n| (n.trim(), *f)))
         .unwrap_or((s.as_str(), 1.0));
     let number = without_thousands(number).ok_or(Expected::Bandwidth)?;
-    match number.parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 && !number.starts_with(['+', '-']) => Ok(Some(v * factor)),
+    // The unit multiplies after the check: 1e308 is finite, 1e308G is not.
+    match number.parse::<f64>().map(|v| v * factor) {
+        Ok(v) if v.is_finite() && v >= 0.0 && !number.starts_with(['+', '-']) => Ok(Some(v)),
         _ => Err(Expected::Bandwidth),
     }
 }
@@ -211,6 +212,13 @@ mod tests {
         for bad in ["fast", "-10", "NaN", "inf", "+5"] {
             assert_eq!(bandwidth(bad), Err(Expected::Bandwidth), "{bad}");
         }
+    }
+
+    #[test]
+    fn bandwidth_that_overflows_with_its_unit_is_refused() {
+        assert_eq!(bandwidth("1e308"), Ok(Some(1e308)));
+        assert_eq!(bandwidth("1e308G"), Err(Expected::Bandwidth), "1e308 × 1000 is infinite");
+        assert_eq!(bandwidth("1.7976931348623157e308Gbps"), Err(Expected::Bandwidth));
     }
 
     #[test]
