@@ -17,8 +17,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
 #[path = "support/home.rs"]
 mod home;
 #[path = "support/splitmix.rs"]
@@ -26,7 +24,7 @@ mod splitmix;
 #[path = "support/synthetic.rs"]
 mod synthetic;
 
-use home::{Home, arg, stderr, stdout};
+use home::{Home, arg, names_in, sha256_hex, stderr, stdout};
 use splitmix::SplitMix;
 
 /// Inside the default reporting window of 2026Q3.
@@ -383,18 +381,6 @@ fn kill_decisions(p: &Prepared, work: Work, delay: Duration, tally: &Mutex<Tally
         ));
     }
     Ok(phase)
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The files in `dir`, by name.
-fn names_in(dir: &Path) -> Vec<String> {
-    let Ok(read) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut names: Vec<String> = read.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    names.sort();
-    names
 }
 
 /// The bundle on record for 2026Q3 (path, SHA-256), and whether the period is locked.
