@@ -8,8 +8,6 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use sha2::{Digest, Sha256};
-
 /// Inside the default reporting window (1–5 October for 2026Q3).
 const NOW: &str = "2026-10-03T10:00:00+08:00";
 const PERIOD: &str = "2026Q3";
@@ -30,7 +28,7 @@ fn fixture(name: &str) -> String {
 
 #[path = "support/home.rs"]
 mod home;
-use home::{Home, json, stderr, stdout};
+use home::{Home, json, names_in, sha256_hex, stderr, stdout};
 
 impl Home {
     /// 中原区 (410102) with `unfilled.csv` imported as 2026Q3: two filled schools, undecided.
@@ -119,18 +117,6 @@ impl Exported {
 /// Everything the user saw.
 fn said(o: &Output) -> String {
     format!("{}{}", stdout(o), stderr(o))
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The names in `dir`, sorted; none when it does not exist.
-fn names_in(dir: &Path) -> Vec<String> {
-    let Ok(read) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut names: Vec<String> = read.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    names.sort();
-    names
 }
 
 /// The entries of a zip file (a bundle or a workbook), unpacked with the `zip` crate as any

@@ -17,8 +17,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
 #[path = "support/home.rs"]
 mod home;
 #[path = "support/splitmix.rs"]
@@ -26,7 +24,7 @@ mod splitmix;
 #[path = "support/synthetic.rs"]
 mod synthetic;
 
-use home::{Home, arg, stderr, stdout};
+use home::{Home, arg, names_in, sha256_hex, stderr, stdout};
 use splitmix::SplitMix;
 
 /// Inside the default reporting window of 2026Q3.
@@ -385,18 +383,6 @@ fn kill_decisions(p: &Prepared, work: Work, delay: Duration, tally: &Mutex<Tally
     Ok(phase)
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The files in `dir`, by name.
-fn names_in(dir: &Path) -> Vec<String> {
-    let Ok(read) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut names: Vec<String> = read.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    names.sort();
-    names
-}
-
 /// The bundle on record for 2026Q3 (path, SHA-256), and whether the period is locked.
 fn recorded(db: &rusqlite::Connection) -> (Vec<(String, String)>, bool) {
     let bundles = db
@@ -465,6 +451,13 @@ fn kill_export(p: &Prepared, delay: Duration, tally: &Mutex<Tally>) -> Result<Ph
     Ok(phase)
 }
 
+/// A line of the figures, shown in the test output even when the test passes (the test
+/// harness captures only what `println!` prints).
+fn report(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 #[test]
 fn killed_at_any_moment_the_store_stays_whole_and_the_work_can_be_finished() {
     // A new seed each run unless one is given (the standard library's random hasher keys).
@@ -472,11 +465,11 @@ fn killed_at_any_moment_the_store_stays_whole_and_the_work_can_be_finished() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8));
-    println!("crash seed {seed} (SHENHE_CRASH_SEED={seed} replays these kill points)");
+    report(&format!("crash seed {seed} (SHENHE_CRASH_SEED={seed} replays these kill points)"));
     let started = Instant::now();
     let p = Prepared::new();
     for (work, took) in &p.took {
-        println!("  uninterrupted {work:?}: {took:?}");
+        report(&format!("  uninterrupted {work:?}: {took:?}"));
     }
     let mut rng = SplitMix(seed);
     // Each kind of work gets KILLS points; imports are split between the two homes.
@@ -509,20 +502,20 @@ fn killed_at_any_moment_the_store_stays_whole_and_the_work_can_be_finished() {
         }
     });
     let t = tally.into_inner().unwrap();
-    println!("{} kill points in {:?} (seed {seed}):", points.len(), started.elapsed());
+    report(&format!("{} kill points in {:?} (seed {seed}):", points.len(), started.elapsed()));
     for work in kinds {
         let n = |phase| t.phases.get(&(work, phase)).copied().unwrap_or(0);
         let (before, during, after) = (n(Phase::Before), n(Phase::During), n(Phase::After));
-        println!("  {work:?}: {before} before, {during} during, {after} after the work");
+        report(&format!("  {work:?}: {before} before, {during} during, {after} after the work"));
     }
-    println!(
+    report(&format!(
         "  imports killed after landing (in the checks): {}; decisions printed by killed runs: {} in {} runs",
         t.imports_landed, t.acknowledged, t.runs_with_acks
-    );
-    println!(
+    ));
+    report(&format!(
         "  exports recorded but not yet under their name: {} (finished by the next: {}); temporary files left: {}",
         t.exports_unplaced, t.exports_resumed, t.partials_left
-    );
+    ));
     assert!(t.failures.is_empty(), "seed {seed}: {} failures:\n{}", t.failures.len(), t.failures.join("\n"));
     assert!(points.len() >= 200);
 }

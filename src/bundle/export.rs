@@ -254,14 +254,7 @@ pub fn export(
         let _ = std::fs::remove_file(&temp);
         return Err(e.into());
     }
-    let sequence = record.sequence;
-    place(&temp, &path, &record.sha256).map_err(|source| ExportError::Unpublished {
-        sequence,
-        path: path.clone(),
-        temp,
-        source,
-    })?;
-    Ok(Exported { path, sha256: record.sha256, bytes: record.bytes, sequence, manifest, resumed: false })
+    place(temp, path, &record, manifest, false)
 }
 
 /// Finishes the period's last export if it was recorded but stopped before its file reached
@@ -282,26 +275,25 @@ fn finish_interrupted(store: &Store, period: Period) -> Result<Option<Exported>,
             continue;
         }
         let manifest = read_manifest(&bytes)?;
-        let sequence = last.sequence;
-        place(&temp, &path, &last.sha256).map_err(|source| ExportError::Unpublished {
-            sequence,
-            path: path.clone(),
-            temp,
-            source,
-        })?;
-        return Ok(Some(Exported { path, sha256: last.sha256, bytes: last.bytes, sequence, manifest, resumed: true }));
+        return place(temp, path, &last, manifest, true).map(Some);
     }
     Ok(None)
 }
 
-/// Moves a recorded bundle from `temp` under its final name, then removes what exports of the
-/// same name stopped before they were recorded left behind (nothing else can record that
-/// report number now, so no live export is writing them).
-fn place(temp: &Path, path: &Path, sha256: &str) -> std::io::Result<()> {
-    if let Err(e) = crate::files::publish(temp, path, false) {
+/// Moves the bundle on record from `temp` under its final name, then removes what exports of
+/// the same name stopped before they recorded anything left behind (nothing else can record
+/// that report number now, so no live export is writing them).
+fn place(
+    temp: PathBuf,
+    path: PathBuf,
+    record: &BundleRecord,
+    manifest: Manifest,
+    resumed: bool,
+) -> Result<Exported, ExportError> {
+    if let Err(source) = crate::files::publish(&temp, &path, false) {
         // Another copy finishing the same interrupted export may have moved it first.
-        if !std::fs::read(path).is_ok_and(|b| manifest::sha256_hex(&b) == sha256) {
-            return Err(e);
+        if !std::fs::read(&path).is_ok_and(|b| manifest::sha256_hex(&b) == record.sha256) {
+            return Err(ExportError::Unpublished { sequence: record.sequence, path, temp, source });
         }
     }
     if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
@@ -309,7 +301,8 @@ fn place(temp: &Path, path: &Path, sha256: &str) -> std::io::Result<()> {
             let _ = std::fs::remove_file(stale);
         }
     }
-    Ok(())
+    let (sha256, bytes, sequence) = (record.sha256.clone(), record.bytes, record.sequence);
+    Ok(Exported { path, sha256, bytes, sequence, manifest, resumed })
 }
 
 /// The manifest of a bundle this county made.
