@@ -78,10 +78,10 @@ impl SigningKey {
 /// the public key (the county, so the city can tell keys apart).
 pub fn init(dir: &Path, comment: &str) -> Result<SigningKey, KeyError> {
     let private_path = dir.join(PRIVATE_FILE);
-    for path in [&private_path, &dir.join(PUBLIC_FILE)] {
-        if path.exists() {
-            return Err(KeyError::Exists { path: path.clone() });
-        }
+    // The private key is the key: a public file without it is what a stop between the two
+    // writes leaves (or a stray copy), and is written anew.
+    if private_path.exists() {
+        return Err(KeyError::Exists { path: private_path });
     }
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let unusable =
@@ -92,7 +92,7 @@ pub fn init(dir: &Path, comment: &str) -> Result<SigningKey, KeyError> {
     write_private(&private_path, pem.as_bytes()).map_err(|e| io(&private_path, e))?;
     let public = private.public_key().to_openssh().map_err(unusable)?;
     let public_path = dir.join(PUBLIC_FILE);
-    std::fs::write(&public_path, format!("{public}\n")).map_err(|e| io(&public_path, e))?;
+    crate::files::write_atomically(&public_path, format!("{public}\n").as_bytes()).map_err(|e| io(&public_path, e))?;
     Ok(SigningKey { private })
 }
 
@@ -147,8 +147,15 @@ fn io(path: &Path, source: std::io::Error) -> KeyError {
 }
 
 /// Writes the private key so that only its owner can read it, from the moment it exists.
+/// Writes the private key owner-only under a temporary name, then renames it (never over an
+/// existing key): a stop halfway leaves no key rather than an empty or half one, which every
+/// later export would refuse.
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let temp = dir.join(format!(".{name}.{}.partial", std::process::id()));
+    let _ = std::fs::remove_file(&temp);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -156,14 +163,31 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    let written = options.open(&temp).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    let published = written.and_then(|()| crate::files::publish(&temp, path, false));
+    if published.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    published
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_public_file_left_without_its_private_key_does_not_block_a_new_key() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(PUBLIC_FILE), "ssh-ed25519 AAAA stray\n").unwrap();
+        let key = init(dir.path(), "410102").unwrap();
+        let public = std::fs::read_to_string(dir.path().join(PUBLIC_FILE)).unwrap();
+        assert_eq!(public.trim(), key.private.public_key().to_openssh().unwrap().trim());
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 2, "no temporary file is left: {names:?}");
+    }
 
     #[test]
     fn init_makes_an_owner_only_key_and_refuses_to_overwrite_it() {
