@@ -299,3 +299,44 @@ fn uri_path(path: &Path) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A copy whose page size differs from the store's (a store made by an older shenhe) is
+    /// brought to the store's size on the way in: a WAL store takes no other.
+    #[test]
+    fn a_copy_of_another_page_size_is_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("shenhe.db");
+        let store = Store::open(&database).unwrap();
+        store.record_backup("2026-10-01T09:00:00+08:00", false, Path::new("first.db"), 1).unwrap();
+        let copy = dir.path().join("copy.db");
+        store.backup_to(&copy, false).unwrap();
+        {
+            let c = Connection::open(&copy).unwrap();
+            c.execute_batch("PRAGMA page_size = 4096; VACUUM;").unwrap();
+            let size: i64 = c.pragma_query_value(None, "page_size", |r| r.get(0)).unwrap();
+            assert_eq!(size, 4096);
+        }
+        store.record_backup("2026-10-02T09:00:00+08:00", false, Path::new("second.db"), 1).unwrap();
+        drop(store);
+
+        let keep = dir.path().join("backups");
+        let (store, restored) = restore_file(&database, &copy, &keep, "2026-10-03T10:00:00+08:00").unwrap();
+        assert!(!restored.damaged);
+        let size: i64 = store.conn.pragma_query_value(None, "page_size", |r| r.get(0)).unwrap();
+        assert_eq!(size, super::super::PAGE_SIZE);
+        let paths: Vec<String> = store
+            .conn
+            .prepare("SELECT path FROM backups ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(paths, ["first.db".to_string(), copy.display().to_string()], "the copy's rows, then the restore");
+        assert!(check_backup(&restored.kept).is_ok(), "the replaced store is kept whole");
+    }
+}
