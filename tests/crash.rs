@@ -5,8 +5,9 @@
 //! had printed in the store, no bundle under its final name that does not verify; and the same
 //! command run again must finish the work and give the result an uninterrupted run gives.
 //!
-//! The moments are drawn from a seed, printed; `SHENHE_CRASH_SEED=N` replays them (the process
-//! timing still varies a little from run to run). A kill lands *before* the work when the run
+//! The moments are drawn from a seed, printed; `SHENHE_CRASH_SEED=N` replays the same sequence
+//! of moments for each kind of work (the process timing still varies from run to run). Moments
+//! are drawn until each kind has its quota of runs actually killed. A kill lands *before* the work when the run
 //! had not opened the store yet, *during* it when it had and was still running, *after* it
 //! when the run had already finished.
 
@@ -14,7 +15,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 #[path = "support/home.rs"]
@@ -34,8 +34,13 @@ const SCHOOLS: usize = 2_000;
 const SHEET_SEED: u64 = 0x0043_5241_5348;
 /// Schools decided in one run.
 const BURST: usize = 80;
-/// Kill points of each kind of work: 210 in all.
-const KILLS: usize = 70;
+/// Kills of each kind of work (a run that finished before its moment is not counted and
+/// another moment is drawn): 220 in all.
+const QUOTAS: [(Work, usize); 5] =
+    [(Work::Import, 45), (Work::FirstImport, 15), (Work::Approve, 40), (Work::Return, 40), (Work::Export, 80)];
+/// At most this many moments of one kind are drawn, kills or not (a guard, never reached when
+/// the work takes more than an instant).
+const MAX_DRAWS: usize = 4;
 /// Kill points share the machine's two cores.
 const WORKERS: usize = 2;
 const REASON: &str = "带宽数据需核实";
@@ -465,33 +470,45 @@ fn killed_at_any_moment_the_store_stays_whole_and_the_work_can_be_finished() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8));
-    report(&format!("crash seed {seed} (SHENHE_CRASH_SEED={seed} replays these kill points)"));
+    report(&format!("crash seed {seed} (SHENHE_CRASH_SEED={seed} replays these moments)"));
     let started = Instant::now();
     let p = Prepared::new();
     for (work, took) in &p.took {
         report(&format!("  uninterrupted {work:?}: {took:?}"));
     }
-    let mut rng = SplitMix(seed);
-    // Each kind of work gets KILLS points; imports are split between the two homes.
-    let kinds = [Work::Import, Work::FirstImport, Work::Approve, Work::Return, Work::Export];
-    let shares = [KILLS * 3 / 4, KILLS - KILLS * 3 / 4, KILLS / 2, KILLS - KILLS / 2, KILLS];
-    let mut points: Vec<KillPoint> = Vec::new();
-    for (&work, &n) in kinds.iter().zip(&shares) {
-        // From the start to a quarter beyond an uninterrupted run.
-        let span = p.took[&work].as_micros() as u64 * 5 / 4;
-        points.extend((0..n).map(|_| KillPoint { work, delay: Duration::from_micros(rng.range(0, span)) }));
-    }
+    // One sequence of moments per kind of work, drawn until the kind has its quota of runs
+    // actually killed: from the start to the length of an uninterrupted run (measured with the
+    // other worker busy, so the runs here mostly end sooner and the end is covered too).
+    let draws = Mutex::new(
+        QUOTAS
+            .iter()
+            .enumerate()
+            .map(|(i, &(work, quota))| Draws {
+                work,
+                quota,
+                rng: SplitMix(seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+                span: p.took[&work].as_micros() as u64,
+                killed: 0,
+                in_flight: 0,
+                drawn: 0,
+            })
+            .collect::<Vec<_>>(),
+    );
     let tally = Mutex::new(Tally::default());
-    let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..WORKERS {
             scope.spawn(|| {
-                while let Some(point) = points.get(next.fetch_add(1, Ordering::Relaxed)) {
+                while let Some(point) = next_point(&draws) {
                     let result = match point.work {
                         Work::Import | Work::FirstImport => kill_import(&p, point.work, point.delay, &tally),
                         Work::Approve | Work::Return => kill_decisions(&p, point.work, point.delay, &tally),
                         Work::Export => kill_export(&p, point.delay, &tally),
                     };
+                    let killed = matches!(result, Ok(Phase::Before | Phase::During));
+                    if let Some(d) = draws.lock().unwrap().iter_mut().find(|d| d.work == point.work) {
+                        d.in_flight -= 1;
+                        d.killed += usize::from(killed);
+                    }
                     let mut t = tally.lock().unwrap();
                     match result {
                         Ok(phase) => *t.phases.entry((point.work, phase)).or_default() += 1,
@@ -502,8 +519,10 @@ fn killed_at_any_moment_the_store_stays_whole_and_the_work_can_be_finished() {
         }
     });
     let t = tally.into_inner().unwrap();
-    report(&format!("{} kill points in {:?} (seed {seed}):", points.len(), started.elapsed()));
-    for work in kinds {
+    let drawn: usize = draws.lock().unwrap().iter().map(|d| d.drawn).sum();
+    let killed: usize = draws.lock().unwrap().iter().map(|d| d.killed).sum();
+    report(&format!("{killed} runs killed of {drawn} moments drawn, in {:?} (seed {seed}):", started.elapsed()));
+    for (work, _) in QUOTAS {
         let n = |phase| t.phases.get(&(work, phase)).copied().unwrap_or(0);
         let (before, during, after) = (n(Phase::Before), n(Phase::During), n(Phase::After));
         report(&format!("  {work:?}: {before} before, {during} during, {after} after the work"));
@@ -517,7 +536,32 @@ fn killed_at_any_moment_the_store_stays_whole_and_the_work_can_be_finished() {
         t.exports_unplaced, t.exports_resumed, t.partials_left
     ));
     assert!(t.failures.is_empty(), "seed {seed}: {} failures:\n{}", t.failures.len(), t.failures.join("\n"));
-    assert!(points.len() >= 200);
+    for d in draws.into_inner().unwrap() {
+        assert!(d.killed >= d.quota, "{:?}: {} of {} killed in {} moments", d.work, d.killed, d.quota, d.drawn);
+    }
+    assert!(killed >= 200);
+}
+
+/// The moments of one kind of work, and how many of its runs were killed.
+struct Draws {
+    work: Work,
+    quota: usize,
+    rng: SplitMix,
+    /// Microseconds: moments are drawn in `0..span`.
+    span: u64,
+    killed: usize,
+    in_flight: usize,
+    drawn: usize,
+}
+
+/// The next moment to try: of the first kind whose kills, counting the runs under way, are
+/// short of its quota.
+fn next_point(draws: &Mutex<Vec<Draws>>) -> Option<KillPoint> {
+    let mut draws = draws.lock().unwrap();
+    let d = draws.iter_mut().find(|d| d.killed + d.in_flight < d.quota && d.drawn < d.quota * MAX_DRAWS)?;
+    d.in_flight += 1;
+    d.drawn += 1;
+    Some(KillPoint { work: d.work, delay: Duration::from_micros(d.rng.range(0, d.span)) })
 }
 
 /// A county home with a small quarter imported, and the folder bundles go to.
