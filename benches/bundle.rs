@@ -159,23 +159,8 @@ fn main() {
         println!("{GROUP}: {}", county.describe());
     }
     for (name, before) in names.iter().zip(&before) {
-        match before.median_if_rewritten() {
-            Some((median, lo, hi)) => {
-                let mut line = format!(
-                    "  {name:<22} median {:>9}  95% CI [{} .. {}] (±{:.1}%)",
-                    secs(median),
-                    secs(lo),
-                    secs(hi),
-                    (hi - lo) / median * 100.0 / 2.0
-                );
-                if name.starts_with("export") {
-                    let met = if median <= EXPORT_TARGET_S { "met" } else { "MISSED" };
-                    let _ = write!(line, "  target ≤ {EXPORT_TARGET_S} s: {met}");
-                }
-                println!("{line}");
-            }
-            None => println!("  {name:<22} not measured in this run (or criterion's estimates not found)"),
-        }
+        let target = (name.starts_with("export")).then_some(EXPORT_TARGET_S);
+        println!("{}", median_line(name, 22, before.median_if_rewritten(), target));
     }
     sizes(common(), large, small);
 }
@@ -487,10 +472,6 @@ fn kb(bytes: u64) -> String {
     format!("{:.1} KB", bytes as f64 / 1024.0)
 }
 
-fn secs(s: f64) -> String {
-    if s >= 1.0 { format!("{s:.3} s") } else { format!("{:.1} ms", s * 1e3) }
-}
-
 #[path = "../tests/support/splitmix.rs"]
 mod splitmix;
 use splitmix::SplitMix as Rng;
@@ -498,5 +479,5 @@ use splitmix::SplitMix as Rng;
 mod estimates;
 #[path = "../tests/support/synthetic.rs"]
 mod synthetic;
-use estimates::EstimatesFile;
+use estimates::{EstimatesFile, median_line};
 use unicode_width::UnicodeWidthStr;

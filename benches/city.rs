@@ -123,23 +123,8 @@ fn main() {
     println!();
     println!("{GROUP}: {}", setup.describe());
     for (name, before) in names.iter().zip(&before) {
-        match before.median_if_rewritten() {
-            Some((median, lo, hi)) => {
-                let mut line = format!(
-                    "  {name:<18} median {:>9}  95% CI [{} .. {}] (±{:.1}%)",
-                    secs(median),
-                    secs(lo),
-                    secs(hi),
-                    (hi - lo) / median * 100.0 / 2.0
-                );
-                if *name == IMPORT_ALL {
-                    let met = if median <= TARGET_S { "met" } else { "MISSED" };
-                    let _ = write!(line, "  target ≤ {TARGET_S} s: {met}");
-                }
-                println!("{line}");
-            }
-            None => println!("  {name:<18} not measured in this run (or criterion's estimates not found)"),
-        }
+        let target = (*name == IMPORT_ALL).then_some(TARGET_S);
+        println!("{}", median_line(name, 18, before.median_if_rewritten(), target));
     }
     setup.report_figure();
     if let Some((each, store_bytes)) = last.borrow().as_ref() {
@@ -465,10 +450,6 @@ fn sheet(index: usize, county: (&str, &str, &str), schools: usize) -> String {
     out
 }
 
-fn secs(s: f64) -> String {
-    if s >= 1.0 { format!("{s:.3} s") } else { format!("{:.1} ms", s * 1e3) }
-}
-
 #[path = "../tests/support/splitmix.rs"]
 mod splitmix;
 use splitmix::SplitMix as Rng;
@@ -476,5 +457,5 @@ use splitmix::SplitMix as Rng;
 mod estimates;
 #[path = "../tests/support/synthetic.rs"]
 mod synthetic;
-use estimates::EstimatesFile;
+use estimates::{EstimatesFile, median_line, secs};
 use synthetic::{GIVEN, Kind, SURNAMES, WIFI, draw_kind, school_name};

@@ -286,10 +286,6 @@ impl Figure {
     }
 }
 
-fn secs(s: f64) -> String {
-    if s >= 1.0 { format!("{s:.3} s") } else { format!("{:.1} ms", s * 1e3) }
-}
-
 #[path = "../tests/support/splitmix.rs"]
 mod splitmix;
 use splitmix::SplitMix as Rng;
@@ -297,7 +293,7 @@ use splitmix::SplitMix as Rng;
 mod estimates;
 #[path = "../tests/support/synthetic.rs"]
 mod synthetic;
-use estimates::EstimatesFile;
+use estimates::{EstimatesFile, secs};
 use synthetic::{Kind, contact, draw_school};
 
 fn csv_text(schools: usize, seed: u64) -> String {

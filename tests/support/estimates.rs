@@ -49,3 +49,28 @@ impl EstimatesFile {
         ))
     }
 }
+
+/// Seconds as a bench prints them: "2.614 s", "92.3 ms".
+pub fn secs(s: f64) -> String {
+    if s >= 1.0 { format!("{s:.3} s") } else { format!("{:.1} ms", s * 1e3) }
+}
+
+/// A function's line of figures: its median and 95% confidence interval (with the interval's
+/// half-width in percent), and whether it meets `target_s` when it has one.
+pub fn median_line(name: &str, width: usize, estimate: Option<(f64, f64, f64)>, target_s: Option<f64>) -> String {
+    let Some((median, lo, hi)) = estimate else {
+        return format!("  {name:<width$} not measured in this run (or criterion's estimates not found)");
+    };
+    let mut line = format!(
+        "  {name:<width$} median {:>9}  95% CI [{} .. {}] (±{:.1}%)",
+        secs(median),
+        secs(lo),
+        secs(hi),
+        (hi - lo) / median * 100.0 / 2.0
+    );
+    if let Some(target) = target_s {
+        let met = if median <= target { "met" } else { "MISSED" };
+        line.push_str(&format!("  target ≤ {target} s: {met}"));
+    }
+    line
+}
