@@ -25,7 +25,6 @@
 //! (from the page cache after the first run), as the command reads them.
 
 use std::cell::{OnceCell, RefCell};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -64,8 +63,6 @@ const AUDITOR: &str = "张敏";
 const CITY: &str = "豫中市";
 const FORCE_REASON: &str = "少数学校数据待核实，先行上报";
 
-const HEADER: &str = "学校标识码,学校名称,所属市州,所属县区,行政区划代码,办学类型,城乡类型,学校状态,填报状态,填报时间,\
-班级数,教师数,学生数,是否接入互联网,接入方式,出口带宽,无线网络覆盖,普通教室数,多媒体教室数,教师终端数,学生终端数,填报人,联系电话";
 const RETURN_REASONS: &[&str] = &["学生数与学籍系统不一致，请核对后重新填报", "出口带宽填写有误，请按运营商合同填写"];
 const OVERRIDE_NOTES: &[&str] = &["已电话核实，数据属实", "已查看佐证材料，同意通过"];
 const FLAG_NOTES: &[&str] = &["带宽数据待运营商确认", "学生数待与学籍系统比对"];
@@ -341,7 +338,9 @@ fn county_bundle(dir: &Path, index: usize, county: (&str, &str, &str), schools: 
     let period: Period = PERIOD.parse().expect("period");
     let mut store = Store::open(&home.join("shenhe.db")).expect("county store");
     let csv = home.join(format!("{PERIOD}_{name}.csv"));
-    std::fs::write(&csv, sheet(index, county, schools)).expect("write CSV");
+    // The counties take distinct ranges of school codes, as national codes are distinct.
+    let sheet = synthetic::numbered_county_sheet(county, schools, SEED.wrapping_add(index as u64), index * 10_000);
+    std::fs::write(&csv, sheet).expect("write CSV");
     let request =
         ImportRequest { period, files: vec![csv], sheets: Vec::new(), actor: AUDITOR.into(), at: IMPORTED_AT.into() };
     import_files(&mut store, &request, &mut |_| {}).expect("import");
@@ -401,55 +400,6 @@ fn review(store: &mut Store, period: Period, seed: u64) {
     }
 }
 
-/// One quarter's sheet of `schools` schools of the county: about 3% 未填报, a few mistakes for
-/// the checks to find. The 6-digit sequence of the codes starts with the county's index, so
-/// that codes are distinct across the city.
-fn sheet(index: usize, county: (&str, &str, &str), schools: usize) -> String {
-    let (city, name, county_code) = county;
-    let mut rng = Rng(SEED.wrapping_add(index as u64));
-    let mut out = String::with_capacity(schools * 260);
-    out.push_str(HEADER);
-    out.push('\n');
-    for i in 0..schools {
-        let kind = draw_kind(&mut rng);
-        let &Kind { label, category, students: (lo, hi), name_endings, .. } = kind;
-        let school = school_name(&mut rng, city, name, name_endings[i % name_endings.len()], label);
-        let urban = if label == "教学点" { "乡村" } else { ["城区", "镇区", "乡村", "乡村"][i % 4] };
-        let _ = write!(out, "{category}41{index:02}{i:04},{school},{city},{name},{county_code},{label},{urban},正常");
-        if rng.chance(3) {
-            // 填报状态, then 填报时间 and the 13 columns after it empty.
-            out.push_str(",未填报");
-            out.push_str(&",".repeat(14));
-            out.push('\n');
-            continue;
-        }
-        let students = rng.range(lo, hi);
-        let classes = (students / rng.range(30, 50)).max(1);
-        let teachers = (students / rng.range(12, 20)).max(1);
-        let classrooms = classes + rng.range(0, 4);
-        let multimedia =
-            if rng.chance(1) { classrooms + rng.range(1, 5) } else { classrooms.saturating_sub(rng.range(0, 3)) };
-        let (connected, access, bandwidth) = match rng.range(0, 99) {
-            0..=1 => ("否", "", String::new()),
-            2 => ("是", "光纤", String::new()),
-            3..=32 => ("是", "光纤", rng.pick(&[4, 8, 10, 20, 50]).to_string()),
-            _ => ("是", "光纤", rng.pick(&[100, 200, 300, 500, 1000]).to_string()),
-        };
-        let contact = format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN));
-        let _ = writeln!(
-            out,
-            ",已填报,2026-09-{:02} 10:00:00,{classes},{teachers},{students},{connected},{access},{bandwidth},{},\
-             {classrooms},{multimedia},{},{},{contact},13{:09}",
-            rng.range(1, 28),
-            rng.pick(WIFI),
-            teachers + rng.range(0, 10),
-            students / rng.range(5, 15),
-            rng.range(0, 999_999_999),
-        );
-    }
-    out
-}
-
 #[path = "../tests/support/splitmix.rs"]
 mod splitmix;
 use splitmix::SplitMix as Rng;
@@ -458,4 +408,3 @@ mod estimates;
 #[path = "../tests/support/synthetic.rs"]
 mod synthetic;
 use estimates::{EstimatesFile, median_line, secs};
-use synthetic::{GIVEN, Kind, SURNAMES, WIFI, draw_kind, school_name};

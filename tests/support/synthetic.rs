@@ -165,6 +165,13 @@ pub const HEADER: &str = "学校标识码,学校名称,所属市州,所属县区
 /// schools fill it in: about 3% 未填报, and the mistakes the checks are there to find planted
 /// here and there.
 pub fn county_sheet(county: (&str, &str, &str), schools: usize, seed: u64) -> String {
+    numbered_county_sheet(county, schools, seed, 0)
+}
+
+/// [`county_sheet`] with the 6-digit sequence of the school codes starting at `first`: the
+/// counties of one city take distinct ranges, as national codes are distinct (a city refuses a
+/// school another county has reported).
+pub fn numbered_county_sheet(county: (&str, &str, &str), schools: usize, seed: u64, first: usize) -> String {
     let (city, county, county_code) = county;
     let mut rng = Rng(seed);
     let mut out = String::with_capacity(schools * 260);
@@ -176,7 +183,8 @@ pub fn county_sheet(county: (&str, &str, &str), schools: usize, seed: u64) -> St
         let ending = *rng.pick(name_endings);
         let name = school_name(&mut rng, city, county, ending, label);
         let urban = if label == "教学点" { "乡村" } else { rng.pick(&["城区", "镇区", "乡村", "乡村"]) };
-        let _ = write!(out, "{category}41{i:06},{name},{city},{county},{county_code},{label},{urban},正常");
+        let code = first + i;
+        let _ = write!(out, "{category}41{code:06},{name},{city},{county},{county_code},{label},{urban},正常");
         if rng.chance(3) {
             // 填报状态, then 填报时间 and the 13 columns after it empty.
             out.push_str(",未填报");
