@@ -126,6 +126,113 @@ fn restore_refuses_what_is_not_a_whole_shenhe_store_and_changes_nothing() {
     assert!(!home.path().join("backups").exists(), "nothing kept: nothing was replaced");
 }
 
+/// A copy someone has worked on: a trigger that turns every return into an approval, one on
+/// `backups` that fires when the restore is noted, and the review log's append-only triggers
+/// dropped. SQLite would run all of it inside shenhe.
+fn forged_copy(home: &Home) -> PathBuf {
+    let copy = home.path().join("forged.db");
+    home.ok_at(NOW, &["backup", "--out", &arg(&copy)]);
+    rusqlite::Connection::open(&copy)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER forge AFTER INSERT ON review_log WHEN NEW.action = 'return'
+               BEGIN UPDATE submissions SET state = 'approved' WHERE school_code = NEW.school_code; END;
+             CREATE TRIGGER on_restore AFTER INSERT ON backups
+               BEGIN UPDATE submissions SET state = 'approved'; END;
+             DROP TRIGGER review_log_no_update;
+             DROP TRIGGER review_log_no_delete;",
+        )
+        .unwrap();
+    copy
+}
+
+#[test]
+fn restore_refuses_a_copy_carrying_schema_objects_the_migrations_do_not_make() {
+    let home = Home::county();
+    let forged = forged_copy(&home);
+    // A view in place of the registry, alone.
+    let view = home.path().join("view.db");
+    home.ok_at(NOW, &["backup", "--out", &arg(&view)]);
+    rusqlite::Connection::open(&view)
+        .unwrap()
+        .execute_batch("DROP VIEW schools; CREATE VIEW schools AS SELECT school_code AS code FROM submissions;")
+        .unwrap();
+    // Only the dropped triggers.
+    let unguarded = home.path().join("unguarded.db");
+    home.ok_at(NOW, &["backup", "--out", &arg(&unguarded)]);
+    rusqlite::Connection::open(&unguarded).unwrap().execute_batch("DROP TRIGGER review_log_no_delete;").unwrap();
+
+    let before = (home.store_bytes(), home.states());
+    for (file, says) in [
+        (&forged, "多了触发器“forge”"),
+        (&view, "视图“schools”的定义被改动过"),
+        (&unguarded, "缺少触发器“review_log_no_delete”"),
+    ] {
+        let out = home.run_at(NOW, &["restore", &arg(file)]);
+        assert_eq!(out.status.code(), Some(1), "{} was restored: {}", file.display(), stdout(&out));
+        assert!(stderr(&out).contains(says) && stderr(&out).contains("当前数据库未改动"), "{}", stderr(&out));
+        assert_eq!((home.store_bytes(), home.states()), before, "{} changed the store", file.display());
+    }
+    assert!(!home.path().join("backups").exists(), "refused before anything was replaced or kept");
+    let english = home.run_at(NOW, &["--lang", "en", "restore", &arg(&forged)]);
+    assert!(stderr(&english).contains("an extra trigger \"forge\""), "{}", stderr(&english));
+
+    // Later decisions are what they say: a return stays a return.
+    home.ok_at(NOW, &["return", "--school", APPROVED, "--reason", "学生数有误"]);
+    assert_eq!(state_of(&home.states(), APPROVED), "returned");
+}
+
+#[test]
+fn restore_refuses_a_copy_whose_version_claims_what_its_tables_are_not() {
+    let home = Home::county();
+    // Schema 4 claimed, only the three tables every shenhe store has.
+    let thin = home.path().join("thin.db");
+    rusqlite::Connection::open(&thin)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE periods (id TEXT PRIMARY KEY); CREATE TABLE submissions (school_code TEXT);
+             CREATE TABLE review_log (id INTEGER PRIMARY KEY); PRAGMA user_version = 4;",
+        )
+        .unwrap();
+    // A real copy whose version was set back to 0: every later open would migrate over it.
+    let reset = home.path().join("reset.db");
+    home.ok_at(NOW, &["backup", "--out", &arg(&reset)]);
+    rusqlite::Connection::open(&reset).unwrap().execute_batch("PRAGMA user_version = 0;").unwrap();
+
+    let before = (home.store_bytes(), home.states());
+    for file in [&thin, &reset] {
+        let out = home.run_at(NOW, &["restore", &arg(file)]);
+        assert_eq!(out.status.code(), Some(1), "{} was restored: {}", file.display(), stdout(&out));
+        assert!(stderr(&out).contains("数据库结构与 shenhe"), "{}", stderr(&out));
+        assert_eq!((home.store_bytes(), home.states()), before, "{} changed the store", file.display());
+        // The store still works: no migration SQL, no missing table.
+        let list = home.ok_at(NOW, &["list"]);
+        assert!(stderr(&list).is_empty(), "{}", stderr(&list));
+    }
+}
+
+#[test]
+fn after_every_restore_the_review_log_is_append_only() {
+    let home = Home::county();
+    let copy = home.path().join("copy.db");
+    home.ok_at(NOW, &["backup", "--out", &arg(&copy)]);
+    home.ok_at(NOW, &["restore", &arg(&copy)]);
+    // And over a damaged store, which is moved aside rather than copied into.
+    damage(&home);
+    home.ok_at(NOW, &["restore", &arg(&copy)]);
+    let db = rusqlite::Connection::open(home.database()).unwrap();
+    let triggers: Vec<String> = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(triggers, ["review_log_no_delete", "review_log_no_update"]);
+    assert!(db.execute("UPDATE review_log SET note = 'forged'", []).is_err());
+    assert!(db.execute("DELETE FROM review_log", []).is_err());
+}
+
 #[test]
 fn backup_never_writes_over_the_store_or_someone_elses_file() {
     let home = Home::county();

@@ -12,7 +12,7 @@ use std::time::Duration;
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags, params};
 
-use super::{SCHEMA_VERSION, Store, StoreError};
+use super::{SCHEMA_VERSION, Store, StoreError, schema, user_version};
 
 /// How long a copy waits for a writer in another copy of shenhe before giving up.
 const BUSY_RETRIES: u32 = 100;
@@ -111,10 +111,14 @@ pub fn check_backup(path: &Path) -> Result<BackupCheck, StoreError> {
     inspect(&conn, path, bytes)
 }
 
-/// Replaces the store at `database` with the copy at `source`. The copy is checked first (a
-/// whole shenhe store, schema not newer than this shenhe); the current store is kept in
-/// `keep_dir` (copied when it opens; moved there whole when it is damaged). Then the restored
-/// store is opened (and brought up to this schema) and the restore noted in it.
+/// Replaces the store at `database` with the copy at `source`. The copy is checked first,
+/// whole (integrity, a shenhe store, schema not newer, and exactly the schema objects the
+/// migrations make for its version: a trigger or view slipped into a copy would run inside
+/// shenhe); only then is the current store kept in `keep_dir` (copied when it opens; moved
+/// there whole when it is damaged). What the store holds after the copy is checked again
+/// (the file may have changed since the first check), then brought up to this schema and
+/// the restore noted; if anything after the keep fails, the kept store is put back and the
+/// error names it.
 pub fn restore_file(
     database: &Path,
     source: &Path,
@@ -133,13 +137,7 @@ pub fn restore_file(
                 format!("file:{}?immutable=1", uri_path(source)),
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
-            let page_size = |c: &Connection| c.pragma_query_value(None, "page_size", |r| r.get::<_, i64>(0));
-            if page_size(&src)? != page_size(&store.conn)? {
-                // A WAL store only takes pages of its own size: bring the copy to that size first.
-                restore_resized(&src, &mut store, database)?;
-            } else {
-                run_backup(&src, &mut store.conn)?;
-            }
+            replace_contents(&src, &mut store, database, source, &kept)?;
             (kept, false)
         }
         Err(e @ (StoreError::Corrupt { .. } | StoreError::NotADatabase { .. } | StoreError::TooNew { .. })) => {
@@ -150,9 +148,72 @@ pub fn restore_file(
         }
         Err(other) => return Err(other),
     };
-    let store = Store::open(database)?;
-    store.record_backup(at, true, source, check.bytes)?;
-    Ok((store, Restored { check, kept, damaged }))
+    let settled = Store::open(database).and_then(|store| {
+        schema::require_current(&store.conn, database)?;
+        store.record_backup(at, true, source, check.bytes)?;
+        Ok(store)
+    });
+    match settled {
+        Ok(store) => Ok((store, Restored { check, kept, damaged })),
+        Err(e) => Err(put_back(database, &kept, damaged, e)),
+    }
+}
+
+/// Copies `src` into the open `store` (one committed transaction: a failure during it leaves
+/// the store as it was), then checks what the store now holds; a schema that is not the
+/// copy's version's puts the kept store back.
+fn replace_contents(
+    src: &Connection,
+    store: &mut Store,
+    database: &Path,
+    source: &Path,
+    kept: &Path,
+) -> Result<(), StoreError> {
+    let page_size = |c: &Connection| c.pragma_query_value(None, "page_size", |r| r.get::<_, i64>(0));
+    if page_size(src)? != page_size(&store.conn)? {
+        // A WAL store only takes pages of its own size: bring the copy to that size first.
+        restore_resized(src, store, database)?;
+    } else {
+        run_backup(src, &mut store.conn)?;
+    }
+    let version = user_version(&store.conn)?;
+    schema::require(&store.conn, source, version).map_err(|e| put_back_into(store, database, kept, e))
+}
+
+/// After a failed restore: the store kept before it goes back in place. Returns the error to
+/// show, naming the kept file (and saying whether it is back).
+fn put_back(database: &Path, kept: &Path, damaged: bool, cause: StoreError) -> StoreError {
+    tracing::warn!(error = %cause, kept = %kept.display(), "restore failed after the store was replaced");
+    let back = if damaged {
+        // The damaged store was moved aside whole: move it back the same way.
+        let _ = std::fs::remove_file(with_suffix(database, "-wal"));
+        let _ = std::fs::remove_file(with_suffix(database, "-shm"));
+        std::fs::copy(kept, database).map(|_| ()).map_err(|e| e.to_string())
+    } else {
+        Connection::open(database)
+            .map_err(StoreError::from)
+            .and_then(|mut conn| {
+                conn.busy_timeout(super::BUSY_TIMEOUT)?;
+                let from = Connection::open_with_flags(kept, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                run_backup(&from, &mut conn)
+            })
+            .map_err(|e| e.to_string())
+    };
+    StoreError::RestoreFailed { kept: kept.to_path_buf(), put_back: back.is_ok(), reason: cause.to_string() }
+}
+
+fn put_back_into(store: &mut Store, database: &Path, kept: &Path, cause: StoreError) -> StoreError {
+    let back = Connection::open_with_flags(kept, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(StoreError::from)
+        .and_then(|from| run_backup(&from, &mut store.conn));
+    tracing::warn!(error = %cause, kept = %kept.display(), database = %database.display(), "restored copy refused after the copy");
+    match cause {
+        // What was wrong with the copy is the message; the store is as it was.
+        StoreError::UnexpectedSchema { .. } if back.is_ok() => cause,
+        other => {
+            StoreError::RestoreFailed { kept: kept.to_path_buf(), put_back: back.is_ok(), reason: other.to_string() }
+        }
+    }
 }
 
 /// Copies the open store `conn` into a new file at `temp`, as one checked, flushed file.
@@ -242,6 +303,7 @@ fn inspect(conn: &Connection, path: &Path, bytes: u64) -> Result<BackupCheck, St
             return Err(not_ours());
         }
     }
+    schema::require(conn, path, schema_version)?;
     let mut stmt = conn.prepare("SELECT id FROM periods ORDER BY id DESC")?;
     let periods = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
     let schools: i64 = conn.query_row("SELECT count(DISTINCT school_code) FROM submissions", [], |r| r.get(0))?;
@@ -338,5 +400,61 @@ mod tests {
             .unwrap();
         assert_eq!(paths, ["first.db".to_string(), copy.display().to_string()], "the copy's rows, then the restore");
         assert!(check_backup(&restored.kept).is_ok(), "the replaced store is kept whole");
+    }
+
+    /// The copy changed between its check and the copy into the store (another program wrote
+    /// to it meanwhile): what the store then holds is checked again, and the kept store goes
+    /// back in place.
+    #[test]
+    fn a_copy_changed_after_its_check_is_caught_in_the_store_and_the_kept_store_put_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("shenhe.db");
+        let mut store = Store::open(&database).unwrap();
+        store.record_backup("2026-10-01T09:00:00+08:00", false, Path::new("mine.db"), 1).unwrap();
+        let kept = dir.path().join("before-restore.db");
+        store.backup_to(&kept, false).unwrap();
+        let copy = dir.path().join("copy.db");
+        store.backup_to(&copy, false).unwrap();
+        assert!(check_backup(&copy).is_ok());
+        let src = Connection::open(&copy).unwrap();
+        src.execute_batch(
+            "INSERT INTO backups (at, kind, path, bytes) VALUES ('t', 'backup', 'theirs.db', 1);
+             CREATE TRIGGER forge AFTER INSERT ON backups BEGIN DELETE FROM backups; END;",
+        )
+        .unwrap();
+
+        let err = replace_contents(&src, &mut store, &database, &copy, &kept).unwrap_err();
+        assert!(matches!(err, StoreError::UnexpectedSchema { .. }), "{err}");
+        let paths: Vec<String> = store
+            .conn
+            .prepare("SELECT path FROM backups")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(paths, ["mine.db"], "the store's own rows are back");
+        assert!(schema::require_current(&store.conn, &database).is_ok(), "and its own schema");
+    }
+
+    /// A failure after the store was replaced puts the kept store back and names it.
+    #[test]
+    fn a_failure_after_the_store_was_replaced_puts_the_kept_store_back_and_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("shenhe.db");
+        let store = Store::open(&database).unwrap();
+        store.record_backup("2026-10-01T09:00:00+08:00", false, Path::new("mine.db"), 1).unwrap();
+        let kept = dir.path().join("before-restore.db");
+        store.backup_to(&kept, false).unwrap();
+        store.conn.execute("DELETE FROM backups", []).unwrap();
+        drop(store);
+
+        let cause = StoreError::NoSuchPeriod { period: "2026Q3".into() };
+        let err = put_back(&database, &kept, false, cause);
+        assert!(matches!(&err, StoreError::RestoreFailed { put_back: true, .. }), "{err}");
+        assert!(err.user_message(crate::i18n::Lang::Zh).contains(&kept.display().to_string()));
+        let store = Store::open(&database).unwrap();
+        let n: i64 = store.conn.query_row("SELECT count(*) FROM backups", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1, "the kept store's rows are back");
     }
 }

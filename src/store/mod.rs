@@ -16,6 +16,7 @@ mod findings;
 mod import;
 mod queries;
 mod review;
+mod schema;
 
 pub use backup::{BackupCheck, LastBackup, check_backup, restore_file};
 pub use bundles::{BundleRecord, ExportLock, ReturnedSchool, SchoolRecord};
@@ -25,6 +26,7 @@ pub use findings::{CheckBatch, CheckCounts, NewFinding, StoredFinding};
 pub use import::{ImportBatch, ImportCounts, RowOutcome};
 pub use queries::{ListedSubmission, LogEntry};
 pub use review::{IndexRow, ReviewIndex, RevisionInfo, RowIndicators, SchoolDetail, Undo};
+pub use schema::SchemaProblem;
 
 /// Numbered, append-only migrations: never edit one that has shipped, add the next.
 const MIGRATIONS: &[M<'static>] = &[
@@ -36,7 +38,7 @@ const MIGRATIONS: &[M<'static>] = &[
 
 /// How long a write waits for another copy of shenhe to finish its own before the store is
 /// reported busy.
-const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Page size of a new store, in bytes.
 const PAGE_SIZE: i64 = 16_384;
@@ -72,6 +74,10 @@ pub enum StoreError {
     ChangedSince { school_code: String },
     #[error("school {school_code} is {state:?} now, not what the decision was made on")]
     StateChanged { school_code: String, state: crate::domain::ReviewState },
+    #[error("{path}: schema objects differ from schema {version}'s: {problem:?}")]
+    UnexpectedSchema { path: PathBuf, version: usize, problem: SchemaProblem },
+    #[error("the restore did not finish ({reason}); the store before it is kept as {kept}")]
+    RestoreFailed { kept: PathBuf, put_back: bool, reason: String },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("database error: {0}")]
@@ -106,6 +112,14 @@ impl StoreError {
             StoreError::StateChanged { school_code, state } => {
                 fill(&m.store_state_changed, &[("code", school_code), ("state", &state.label(lang))])
             }
+            StoreError::UnexpectedSchema { path, version, problem } => fill(
+                &m.restore_schema_differs,
+                &[("path", &path.display()), ("version", version), ("problem", &problem.describe(lang))],
+            ),
+            StoreError::RestoreFailed { kept, put_back, reason } => fill(
+                if *put_back { &m.restore_failed_put_back } else { &m.restore_failed_not_back },
+                &[("kept", &kept.display()), ("reason", reason)],
+            ),
             _ if self.is_busy() => m.store_busy.clone(),
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
                 if matches!(e.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) =>
