@@ -222,8 +222,9 @@ impl Setup {
         for bundle in bundles {
             let one = Instant::now();
             let bytes = std::fs::read(&bundle.path).expect("read the bundle");
-            let (_, received) = city::receive(&ctx, &mut store, &signers, &bundle.path, &bytes, self.received_at)
-                .unwrap_or_else(|reason| panic!("{}: {reason}", bundle.path.display()));
+            let received = city::receive(&ctx, &mut store, &signers, &bundle.path, &bytes, self.received_at)
+                .unwrap_or_else(|reason| panic!("{}: {reason}", bundle.path.display()))
+                .received;
             assert_eq!(received, Received::Loaded);
             each.push(one.elapsed());
         }

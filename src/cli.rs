@@ -34,6 +34,8 @@ pub enum Command {
     Check(CheckArgs),
     Approve(ApproveArgs),
     Return(ReturnArgs),
+    /// Same arguments as `return`: the schools and why.
+    Drop(ReturnArgs),
     Flag(FlagArgs),
     Stats(StatsArgs),
     Dispatch(DispatchArgs),
@@ -415,6 +417,17 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                 ("period", &h.help_check_period),
                 ("schools", &h.help_decide_school),
                 ("reason", &h.help_return_reason),
+                ("json", &h.help_json),
+            ],
+        )
+    })
+    .mut_subcommand("drop", |c| {
+        args(
+            c.about(h.help_drop.as_str()).help_template(h.help_template.as_str()),
+            &[
+                ("period", &h.help_check_period),
+                ("schools", &h.help_decide_school),
+                ("reason", &h.help_drop_reason),
                 ("json", &h.help_json),
             ],
         )

@@ -11,6 +11,8 @@ const PERIOD: &str = "2026Q3";
 
 #[path = "support/home.rs"]
 mod home;
+#[path = "support/resign.rs"]
+mod resign;
 use home::{Home, arg, json, stdout};
 
 impl Home {
@@ -172,7 +174,8 @@ fn the_citys_figures_are_the_counties_own_and_counties_keep_to_their_schools() {
     let out = city.run_at(NOW, &["approve", "--period", PERIOD, "--school", "2141010201"]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 
-    // 金水区 reports a school of 中原区 as its own: refused, and 中原区's school is untouched.
+    // 金水区 reports schools of 中原区 as its own: received (金水区 is not locked out), the
+    // five codes are duplicates the city sees, and 中原区's schools keep 中原区's data.
     let js = Home::with_config(
         "[county]\ncode = \"410105\"\nname = \"金水区\"\ncity = \"郑州市\"\n[auditor]\nname = \"王\"\nphone = \"1\"\n",
     );
@@ -184,10 +187,78 @@ fn the_citys_figures_are_the_counties_own_and_counties_keep_to_their_schools() {
     let city_keys = std::fs::read_to_string(city.path().join("allowed_signers")).unwrap();
     std::fs::write(city.path().join("allowed_signers"), format!("{city_keys}{}", js.allowed_signers())).unwrap();
     let before = stdout(&city.ok_at(NOW, &["list", "--period", PERIOD, "--json"]));
-    let out = city.run_at(NOW, &["city", "import", &arg(&foreign)]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("2141010201") && stdout(&out).contains("410102"), "{}", stdout(&out));
+    let out = city.ok_at(NOW, &["city", "import", &arg(&foreign)]);
+    assert!(
+        stdout(&out).contains("学校 2141010201 也在 中原区（410102）第 1 次上报中")
+            && stdout(&out).contains("金水区（410105）第 1 次上报"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(stdout(&city.ok_at(NOW, &["list", "--period", PERIOD, "--json"])), before);
+}
+
+/// The city's set of a county's schools is the county's current report: a school the county
+/// drops (here one that is another county's) leaves with the next report, or goes back to the
+/// county that also reports it; while two counties both report it, the city sees the conflict,
+/// naming both counties and both reports, and neither county is locked out.
+#[test]
+fn a_replacing_report_replaces_the_countys_set_of_schools() {
+    let (zy, eq) = (Home::county("410102", "中原区"), Home::county("410103", "二七区"));
+    // 中原区's sheet also carries 二七区's school 2141010301 by mistake.
+    let sheet = zy.path().join("extra.csv");
+    let theirs = std::fs::read_to_string(eq.path().join("sheet.csv")).unwrap();
+    let stray = theirs.lines().nth(1).unwrap().replace(",410103,", ",410102,").replace(",二七区,", ",中原区,");
+    let header = theirs.lines().next().unwrap();
+    std::fs::write(&sheet, format!("{header}\n{stray}\n")).unwrap();
+    zy.ok_at(NOW, &["import", &arg(&sheet), "--period", PERIOD]);
+    let zy1 = zy.export(NOW);
+    let eq1 = eq.export(NOW);
+    let city = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
+    city.ok_at(NOW, &["city", "import", &arg(&zy1)]);
+    let count = |county: &str| {
+        let rows = json(&city.ok_at(NOW, &["list", "--period", PERIOD, "--json"]));
+        rows.as_array().unwrap().iter().filter(|r| r["county"] == county).count()
+    };
+    assert_eq!(count("中原区"), 6, "{}", stdout(&city.ok_at(NOW, &["list", "--period", PERIOD])));
+
+    // The real owner reports it: received, and the conflict is shown.
+    let out = city.ok_at(NOW, &["city", "import", &arg(&eq1)]);
+    assert!(stdout(&out).contains("学校 2141010301 也在 中原区（410102）第 1 次上报中"), "{}", stdout(&out));
+    let status = stdout(&city.ok_at(NOW, &["city", "status", "--period", PERIOD]));
+    assert!(
+        status.contains("1 所学校同时在两个县区的上报中")
+            && status.contains("学校 2141010301 同时在 中原区（410102）第 1 次和 二七区（410103）第 1 次上报中"),
+        "{status}"
+    );
+    let rows = json(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]));
+    assert_eq!(rows[1]["conflicts"][0]["school_code"], "2141010301");
+    assert_eq!(rows[1]["conflicts"][0]["other_county_code"], "410102");
+    assert_eq!((count("中原区"), count("二七区")), (6, 4), "the school counts once, under the county that had it");
+
+    // 中原区 drops it (logged, with the reason) and reports again: the school is 二七区's.
+    zy.ok_at(NOW, &["reopen", "--period", PERIOD, "--reason", "市州退回：含二七区学校"]);
+    let out = zy.ok_at(NOW, &["drop", "--school", "2141010301", "--reason", "二七区的学校，误导入"]);
+    assert!(stdout(&out).contains("已删除 2141010301"), "{}", stdout(&out));
+    let log = stdout(&zy.ok_at(NOW, &["list", "--period", PERIOD, "--json"]));
+    assert!(!log.contains("2141010301"), "{log}");
+    // And one of its own that closed: no other county has it, so it leaves the city too.
+    zy.ok_at(NOW, &["drop", "--school", "2141010205", "--reason", "教学点已撤销"]);
+    let zy2 = zy.export(NOW);
+    let out = json(&city.ok_at(NOW, &["city", "import", &arg(&zy2), "--json"]));
+    assert_eq!(out[0]["outcome"], "replaced");
+    assert_eq!((count("中原区"), count("二七区")), (4, 5));
+    let rows = json(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]));
+    assert_eq!(rows[0]["counts"]["schools"], 4, "city status and list agree");
+    assert_eq!(rows[1]["conflicts"].as_array().unwrap().len(), 0);
+    let stats = json(&city.ok_at(NOW, &["stats", "--period", PERIOD, "--by", "county", "--json"]));
+    let text = stats.to_string();
+    assert!(!text.contains("\"schools\":6"), "{text}");
+    // Report 1 stays on record whole.
+    let bundles = rusqlite::Connection::open(city.path().join("shenhe.db"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM city_bundles WHERE county_code = '410102'", [], |r| r.get::<_, i64>(0))
+        .unwrap();
+    assert_eq!(bundles, 2);
 }
 
 /// The city sends a report back with a signed notice; the county reopens from it — only with a
@@ -310,4 +381,94 @@ fn city_commands_need_a_city_config() {
     let out = zy.run_at(NOW, &["city", "status", "--period", PERIOD]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("level = \"city\""));
+}
+
+/// Report 3 (large, so its import takes a while) and report 2 imported at the same moment by
+/// two processes: whichever order the two take, report 3 is current and the city's schools
+/// carry report 3's data. The newer/older decision is taken inside the write transaction.
+#[test]
+fn two_city_imports_at_once_keep_the_newest_reports_data() {
+    let zy = Home::county("410102", "中原区");
+    let first = zy.export(NOW);
+    let fixture = std::fs::read_to_string(zy.path().join("sheet.csv")).unwrap();
+    let header = fixture.lines().next().unwrap().to_string();
+    let with_students = |students: &str| -> String {
+        // 伏牛路小学's row with another head count: 1234 in the fixture.
+        fixture.replace(",1234,", &format!(",{students},"))
+    };
+    zy.ok_at(LATE, &["reopen", "--period", PERIOD, "--reason", "更正"]);
+    std::fs::write(zy.path().join("v2.csv"), with_students("222")).unwrap();
+    zy.ok_at(LATE, &["import", &arg(&zy.path().join("v2.csv")), "--period", PERIOD]);
+    let second = zy.export(LATE);
+    zy.ok_at(LATE, &["reopen", "--period", PERIOD, "--reason", "补报学校"]);
+    let mut big = with_students("333");
+    let template = fixture.lines().nth(3).unwrap().to_string(); // an unfilled school's row
+    for i in 0..8_000 {
+        let row = template.replacen("2141010203", &format!("21410199{i:04}"), 1).replacen(
+            "须水镇中心学校",
+            &format!("第{i}学校"),
+            1,
+        );
+        big.push_str(&format!("{row}\n"));
+    }
+    assert!(big.starts_with(&header));
+    std::fs::write(zy.path().join("v3.csv"), big).unwrap();
+    zy.ok_at(LATE, &["import", &arg(&zy.path().join("v3.csv")), "--period", PERIOD]);
+    let third = zy.export(LATE);
+
+    for delay_ms in [0u64, 40, 120, 300, 600] {
+        let city = Home::city(&zy.allowed_signers());
+        city.ok_at(NOW, &["city", "import", &arg(&first)]);
+        let newer = city.spawn_at(NOW, &["city", "import", &arg(&third)]);
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let older = city.spawn_at(NOW, &["city", "import", &arg(&second)]);
+        let (newer, older) = (newer.wait_with_output().unwrap(), older.wait_with_output().unwrap());
+        assert!(newer.status.success() && older.status.success(), "{}{}", stdout(&newer), stdout(&older));
+        let status = json(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]));
+        assert_eq!(status[0]["sequence"], 3, "after {delay_ms} ms: {}{}", stdout(&newer), stdout(&older));
+        let db = rusqlite::Connection::open(city.path().join("shenhe.db")).unwrap();
+        let students: i64 = db
+            .query_row(
+                "SELECT r.students FROM submissions s JOIN revisions r
+                   ON r.submission_id = s.id AND r.revision = s.current_revision
+                 WHERE s.school_code = '2141010201'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            students,
+            333,
+            "after {delay_ms} ms the school carries report 3's data: {}{}",
+            stdout(&newer),
+            stdout(&older)
+        );
+        let schools: i64 = db.query_row("SELECT count(*) FROM submissions", [], |r| r.get(0)).unwrap();
+        assert_eq!(schools, 8_005, "after {delay_ms} ms");
+    }
+}
+
+/// A manifest signed with the period spelled otherwise (`2026q3`, ` 2026Q3`) would file the
+/// report under a key of its own: refused, naming the spelling, and nothing recorded.
+#[test]
+fn a_period_spelled_otherwise_than_shenhe_writes_it_is_refused() {
+    let zy = Home::county("410102", "中原区");
+    let bundle = std::fs::read(zy.export(NOW)).unwrap();
+    let city = Home::city(&zy.allowed_signers());
+    for spelling in ["2026q3", " 2026Q3"] {
+        let crafted = zy.path().join("crafted.zip");
+        std::fs::write(&crafted, resign::resigned(&bundle, &zy.path().join("keys"), |m| m["period"] = spelling.into()))
+            .unwrap();
+        let verified = zy
+            .run_at(NOW, &["verify", &arg(&crafted), "--allowed-signers", &arg(&city.path().join("allowed_signers"))]);
+        assert!(verified.status.success(), "the crafted bundle is validly signed: {}", stdout(&verified));
+        let out = city.run_at(NOW, &["city", "import", &arg(&crafted)]);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        assert!(stdout(&out).contains(&format!("“{spelling}”不是 shenhe 的写法")), "{}", stdout(&out));
+    }
+    let status = json(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]));
+    assert_eq!(status[0]["received"], false);
+    let db = rusqlite::Connection::open(city.path().join("shenhe.db")).unwrap();
+    let rows: i64 = db.query_row("SELECT count(*) FROM city_bundles", [], |r| r.get(0)).unwrap();
+    assert_eq!(rows, 0);
 }

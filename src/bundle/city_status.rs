@@ -26,6 +26,19 @@ pub struct CountyStatus {
     pub counts: Option<StateCounts>,
     /// The signing key's fingerprint.
     pub signer: Option<String>,
+    /// Schools of this county's report that another county's current report carries too.
+    pub conflicts: Vec<SchoolConflict>,
+}
+
+/// A school two counties' current reports both carry, seen from one of them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchoolConflict {
+    pub school_code: String,
+    pub other_county_code: String,
+    pub other_county: String,
+    pub other_sequence: u32,
+    /// This county's report holds the school's data at the city (it came first).
+    pub held_here: bool,
 }
 
 impl CountyStatus {
@@ -38,6 +51,24 @@ impl CountyStatus {
 /// The counties of `counties` (the config's, in its order) for `period`.
 pub fn statuses(store: &Store, counties: &[CountyRef], period: Period) -> Result<Vec<CountyStatus>, StoreError> {
     let bundles = store.city_bundles(&period.to_string())?;
+    let conflicts = store.city_conflicts(&period.to_string())?;
+    let name_of = |code: &str| counties.iter().find(|c| c.code == code).map(|c| c.name.clone()).unwrap_or_default();
+    let conflicts_of = |county_code: &str| -> Vec<SchoolConflict> {
+        let mut out = Vec::new();
+        for conflict in &conflicts {
+            let Some(mine) = conflict.claims.iter().position(|c| c.county_code == county_code) else { continue };
+            for (_, other) in conflict.claims.iter().enumerate().filter(|(i, _)| *i != mine) {
+                out.push(SchoolConflict {
+                    school_code: conflict.school_code.clone(),
+                    other_county_code: other.county_code.clone(),
+                    other_county: name_of(&other.county_code),
+                    other_sequence: other.sequence,
+                    held_here: mine == 0,
+                });
+            }
+        }
+        out
+    };
     Ok(counties
         .iter()
         .map(|c| {
@@ -53,6 +84,7 @@ pub fn statuses(store: &Store, counties: &[CountyRef], period: Period) -> Result
                 forced: manifest.as_ref().and_then(|mf| mf.forced.as_ref().map(|f| f.reason.clone())),
                 counts: manifest.map(|mf| mf.counts),
                 signer: bundle.map(|b| b.signer.clone()),
+                conflicts: conflicts_of(&c.code),
             }
         })
         .collect())
@@ -65,8 +97,37 @@ pub fn summary(lang: Lang, rows: &[CountyStatus]) -> String {
     let on_time = rows.iter().filter(|r| r.inside_window == Some(true)).count();
     let missing: Vec<&str> = rows.iter().filter(|r| !r.received).map(|r| r.county.as_str()).collect();
     let missing = if missing.is_empty() { m.city_none.clone() } else { missing.join("、") };
-    fill(
+    let mut text = fill(
         &m.city_status_summary,
         &[("received", &received), ("total", &rows.len()), ("on_time", &on_time), ("missing", &missing)],
-    )
+    );
+    let conflicted: std::collections::BTreeSet<&str> =
+        rows.iter().flat_map(|r| r.conflicts.iter().map(|c| c.school_code.as_str())).collect();
+    if !conflicted.is_empty() {
+        text.push_str(&fill(&m.city_status_conflicts, &[("count", &conflicted.len())]));
+    }
+    text
+}
+
+/// One line per school two counties both report: who holds it, who else claims it.
+pub fn conflict_lines(lang: Lang, rows: &[CountyStatus]) -> Vec<String> {
+    let m = lang.msg();
+    let mut lines = Vec::new();
+    for row in rows {
+        for c in row.conflicts.iter().filter(|c| c.held_here) {
+            lines.push(fill(
+                &m.city_status_conflict_line,
+                &[
+                    ("code", &c.school_code),
+                    ("holder", &row.county),
+                    ("holder_code", &row.county_code),
+                    ("holder_sequence", &row.sequence.unwrap_or_default()),
+                    ("other", &c.other_county),
+                    ("other_code", &c.other_county_code),
+                    ("other_sequence", &c.other_sequence),
+                ],
+            ));
+        }
+    }
+    lines
 }

@@ -47,6 +47,13 @@ pub fn schools(bundle: &[u8]) -> Result<Vec<ReportedSchool>, String> {
     Ok(schools)
 }
 
+/// The manifest of `bundle` (a bundle that passed `verify`).
+pub fn manifest(bundle: &[u8]) -> Result<super::manifest::Manifest, String> {
+    let mut archive = Opened::new(bundle, LIMITS).map_err(|e| format!("{e:?}"))?;
+    let bytes = archive.read(super::manifest::MANIFEST, LIMITS.entry_bytes).map_err(|e| format!("{e:?}"))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", super::manifest::MANIFEST))
+}
+
 /// Takes off the `'` the CSV put before text Excel would take for a formula.
 fn unguard(data: &mut SubmissionData) {
     let strip = |s: &mut String| {

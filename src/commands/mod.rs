@@ -16,6 +16,7 @@ mod config_cmd;
 mod decide;
 mod demo;
 mod dispatch;
+mod drop;
 mod export;
 mod import;
 mod key;
@@ -95,6 +96,7 @@ pub fn run(ctx: &Context, command: Option<Command>, period: Option<Period>) -> O
         Some(Command::Check(args)) => check::run(ctx, args),
         Some(Command::Approve(args)) => decide::approve(ctx, args),
         Some(Command::Return(args)) => decide::return_schools(ctx, args),
+        Some(Command::Drop(args)) => drop::run(ctx, args),
         Some(Command::Flag(args)) => decide::flag(ctx, args),
         Some(Command::Stats(args)) => stats::run(ctx, args),
         Some(Command::Dispatch(args)) => dispatch::run(ctx, args),

@@ -73,7 +73,8 @@ fn from_notice(
             &[("code", &notice.county_code), ("ours", &ours)],
         )));
     }
-    let period: Period = notice.period.parse().map_err(|_| Failure::refused(format!("{:?}", notice.period)))?;
+    let period: Period =
+        Period::canonical(&notice.period).map_err(|_| Failure::refused(format!("{:?}", notice.period)))?;
     ctx.period_or_latest(store, Some(period))?;
     let latest = store.bundles(period).map_err(|e| Failure::refused(e.user_message(lang)))?.pop();
     let current = latest.as_ref().map_or(0, |b| b.sequence);

@@ -61,6 +61,15 @@ impl fmt::Display for Period {
     }
 }
 
+impl Period {
+    /// The period of a document shenhe wrote (a signed manifest or notice): exactly as shenhe
+    /// spells it (`2026Q3`, `2026-09`), not any spelling a person may type.
+    pub fn canonical(s: &str) -> Result<Period, PeriodParseError> {
+        let period: Period = s.parse()?;
+        if period.to_string() == s { Ok(period) } else { Err(PeriodParseError(s.to_string())) }
+    }
+}
+
 impl FromStr for Period {
     type Err = PeriodParseError;
 

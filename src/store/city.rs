@@ -5,7 +5,7 @@
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
-use super::{Store, StoreError};
+use super::{ImportBatch, Store, StoreError};
 
 /// One accepted county bundle, as the city keeps it (the zip itself aside).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -45,14 +45,35 @@ impl Store {
     /// newer is there already. One transaction.
     pub fn receive_city_bundle(&mut self, bundle: &CityBundle, bytes: &[u8]) -> Result<Received, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let received = receive(&tx, bundle, bytes)?;
+        let received = outcome(&tx, bundle)?;
+        if matches!(received, Received::Loaded | Received::Replaced { .. }) {
+            record(&tx, bundle, bytes)?;
+        }
         tx.commit()?;
         Ok(received)
     }
 
-    /// What receiving `bundle` would do, without doing it.
-    pub fn city_bundle_outcome(&self, bundle: &CityBundle) -> Result<Received, StoreError> {
-        outcome(&self.conn, bundle)
+    /// The school codes two or more counties' current reports carry for `period`, each with
+    /// its claims in order of arrival (the first holds the school's data).
+    pub fn city_conflicts(&self, period: &str) -> Result<Vec<Conflict>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT school_code, county_code, sequence FROM city_claims
+             WHERE period = ?1 AND school_code IN
+                 (SELECT school_code FROM city_claims WHERE period = ?1 GROUP BY school_code HAVING count(*) > 1)
+             ORDER BY school_code, id",
+        )?;
+        let rows = stmt.query_map([period], |r| {
+            Ok((r.get::<_, String>(0)?, Claim { county_code: r.get(1)?, sequence: r.get(2)? }))
+        })?;
+        let mut conflicts: Vec<Conflict> = Vec::new();
+        for row in rows {
+            let (school_code, claim) = row?;
+            match conflicts.last_mut() {
+                Some(c) if c.school_code == school_code => c.claims.push(claim),
+                _ => conflicts.push(Conflict { school_code, claims: vec![claim] }),
+            }
+        }
+        Ok(conflicts)
     }
 
     /// The current bundle of each county for `period`, by county code.
@@ -89,6 +110,113 @@ impl Store {
     }
 }
 
+/// A county's report carrying a school.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Claim {
+    pub county_code: String,
+    pub sequence: u32,
+}
+
+/// A school code carried by the current reports of two or more counties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    pub school_code: String,
+    /// In order of arrival: the first holds the school's data at the city.
+    pub claims: Vec<Claim>,
+}
+
+/// What a county's new current report changed in who carries which school.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClaimChange {
+    /// Schools of the new report that an earlier claim of another county holds: their data
+    /// stays that county's until one of the two reports drops them.
+    pub held_elsewhere: Vec<(String, Claim)>,
+    /// Schools the county's previous report carried and this one does not, each with the claim
+    /// that holds it now (another county's), or none: then it leaves the city's period.
+    pub released: Vec<(String, Option<Claim>)>,
+}
+
+impl ImportBatch<'_> {
+    /// What receiving `bundle` does, decided inside this batch's write transaction, so that
+    /// two imports at once cannot both take themselves for the newer report.
+    pub fn city_outcome(&self, bundle: &CityBundle) -> Result<Received, StoreError> {
+        outcome(self.tx(), bundle)
+    }
+
+    /// Records `bundle` (new and newest: see [`ImportBatch::city_outcome`]) as the county's
+    /// current report.
+    pub fn record_city_bundle(&mut self, bundle: &CityBundle, bytes: &[u8]) -> Result<(), StoreError> {
+        record(self.tx(), bundle, bytes)
+    }
+
+    /// Makes `codes` the set of schools `county_code`'s report `sequence` carries in this
+    /// period: claims it no longer makes go, new ones join at the end of the arrival order.
+    pub fn claim_schools(
+        &mut self,
+        county_code: &str,
+        sequence: u32,
+        codes: &[&str],
+    ) -> Result<ClaimChange, StoreError> {
+        let (tx, period) = (self.tx(), self.period());
+        let before: Vec<String> = tx
+            .prepare("SELECT school_code FROM city_claims WHERE period = ?1 AND county_code = ?2")?
+            .query_map(params![period, county_code], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let now: std::collections::HashSet<&str> = codes.iter().copied().collect();
+        let mut delete =
+            tx.prepare_cached("DELETE FROM city_claims WHERE period = ?1 AND county_code = ?2 AND school_code = ?3")?;
+        let gone: Vec<String> = before.into_iter().filter(|c| !now.contains(c.as_str())).collect();
+        for code in &gone {
+            delete.execute(params![period, county_code, code])?;
+        }
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO city_claims (period, school_code, county_code, sequence) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (period, school_code, county_code) DO UPDATE SET sequence = excluded.sequence",
+        )?;
+        for code in codes {
+            upsert.execute(params![period, code, county_code, sequence])?;
+        }
+        let mut holder = tx.prepare_cached(
+            "SELECT county_code, sequence FROM city_claims WHERE period = ?1 AND school_code = ?2 ORDER BY id LIMIT 1",
+        )?;
+        let mut holder_of = |code: &str| -> Result<Option<Claim>, StoreError> {
+            Ok(holder
+                .query_row(params![period, code], |r| Ok(Claim { county_code: r.get(0)?, sequence: r.get(1)? }))
+                .optional()?)
+        };
+        let mut change = ClaimChange::default();
+        for code in codes {
+            if let Some(claim) = holder_of(code)?.filter(|c| c.county_code != county_code) {
+                change.held_elsewhere.push((code.to_string(), claim));
+            }
+        }
+        for code in gone {
+            let claim = holder_of(&code)?;
+            change.released.push((code, claim));
+        }
+        Ok(change)
+    }
+
+    /// The zip of `county_code`'s current report for this period.
+    pub fn current_city_bundle(&self, county_code: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .tx()
+            .query_row(
+                "SELECT bundle FROM city_bundles WHERE county_code = ?1 AND period = ?2 AND current = 1",
+                params![county_code, self.period()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Takes a school no current report carries out of the city's period, logged with `reason`.
+    pub fn withdraw_school(&mut self, school_code: &str, reason: &str) -> Result<(), StoreError> {
+        let (period, at, actor) = (self.period().to_string(), self.at().to_string(), self.actor().to_string());
+        super::withdraw::remove_submission(self.tx(), &period, school_code, reason, &actor, &at)?;
+        Ok(())
+    }
+}
+
 /// What receiving `bundle` does, decided from what is on record.
 fn outcome(conn: &rusqlite::Connection, bundle: &CityBundle) -> Result<Received, StoreError> {
     let current: Option<u32> = conn
@@ -114,16 +242,8 @@ fn outcome(conn: &rusqlite::Connection, bundle: &CityBundle) -> Result<Received,
     })
 }
 
-/// Records `bundle` inside `tx` when it is new and newest; otherwise leaves the record as it is.
-pub(super) fn receive(
-    tx: &rusqlite::Transaction<'_>,
-    bundle: &CityBundle,
-    bytes: &[u8],
-) -> Result<Received, StoreError> {
-    let received = outcome(tx, bundle)?;
-    if !matches!(received, Received::Loaded | Received::Replaced { .. }) {
-        return Ok(received);
-    }
+/// Records `bundle` inside `tx` as the county's current report; the one before stays on record.
+fn record(tx: &rusqlite::Transaction<'_>, bundle: &CityBundle, bytes: &[u8]) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE city_bundles SET current = 0 WHERE county_code = ?1 AND period = ?2",
         params![bundle.county_code, bundle.period],
@@ -146,7 +266,7 @@ pub(super) fn receive(
             bytes
         ],
     )?;
-    Ok(received)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -252,7 +252,24 @@ impl RowWriter<'_> {
     }
 }
 
-impl ImportBatch<'_> {
+impl<'t> ImportBatch<'t> {
+    /// The batch's transaction, for the store's other modules writing in it.
+    pub(super) fn tx(&self) -> &Transaction<'t> {
+        &self.tx
+    }
+
+    pub(super) fn period(&self) -> &str {
+        &self.period
+    }
+
+    pub(super) fn at(&self) -> &str {
+        &self.at
+    }
+
+    pub(super) fn actor(&self) -> &str {
+        &self.actor
+    }
+
     pub fn counts(&self) -> ImportCounts {
         self.counts
     }
@@ -264,15 +281,6 @@ impl ImportBatch<'_> {
             params![self.period, school_code, state.key(), self.at],
         )?;
         Ok(())
-    }
-
-    /// Records the county bundle these rows came from, in the same transaction (a city).
-    pub fn record_city_bundle(
-        &mut self,
-        bundle: &super::CityBundle,
-        bytes: &[u8],
-    ) -> Result<super::Received, StoreError> {
-        super::city::receive(&self.tx, bundle, bytes)
     }
 
     /// Makes the whole import visible at once. `files` is a JSON array describing the sources.

@@ -17,16 +17,18 @@ mod import;
 mod queries;
 mod review;
 mod schema;
+mod withdraw;
 
 pub use backup::{BackupCheck, LastBackup, check_backup, restore_file};
 pub use bundles::{BundleRecord, ExportLock, ReturnedSchool, SchoolRecord};
-pub use city::{CityBundle, Received};
+pub use city::{CityBundle, Claim, ClaimChange, Conflict, Received};
 pub use decisions::{AUDITOR_FLAG, Decision};
 pub use findings::{CheckBatch, CheckCounts, NewFinding, StoredFinding};
 pub use import::{ImportBatch, ImportCounts, RowOutcome};
 pub use queries::{ListedSubmission, LogEntry};
 pub use review::{IndexRow, ReviewIndex, RevisionInfo, RowIndicators, SchoolDetail, Undo};
 pub use schema::SchemaProblem;
+pub use withdraw::DROP_ACTION;
 
 /// Numbered, append-only migrations: never edit one that has shipped, add the next.
 const MIGRATIONS: &[M<'static>] = &[
@@ -34,6 +36,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/002_findings_by_school.sql")),
     M::up(include_str!("migrations/003_city_bundles.sql")),
     M::up(include_str!("migrations/004_backups.sql")),
+    M::up(include_str!("migrations/005_city_claims.sql")),
 ];
 
 /// How long a write waits for another copy of shenhe to finish its own before the store is

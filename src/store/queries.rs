@@ -75,15 +75,6 @@ impl Store {
         current_data(&self.conn, period)
     }
 
-    /// The county code of each school of the period: a city checks that a county reports its
-    /// own schools (reading the whole sheets for it made a city import three times slower).
-    pub fn current_county_codes(&self, period: Period) -> Result<Vec<(String, Option<String>)>, StoreError> {
-        let sql = format!("SELECT s.school_code, r.county_code {CURRENT}");
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([period.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     /// The latest period of the same kind before `period` that the store holds: what the
     /// change checks compare with.
     pub fn previous_period(&self, period: Period) -> Result<Option<Period>, StoreError> {

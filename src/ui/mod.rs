@@ -191,10 +191,24 @@ fn status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     }
     if let Some(board) = app.board.as_ref().filter(|b| b.shown) {
         let text = match board.current() {
-            Some(row) => match &row.forced {
-                Some(reason) => fill(&m.ui_board_forced, &[("reason", reason)]),
-                None => m.ui_board_hint.clone(),
-            },
+            Some(row) => {
+                let mut parts = Vec::new();
+                if let Some(c) = row.conflicts.first() {
+                    parts.push(fill(
+                        &m.ui_board_conflicts,
+                        &[
+                            ("count", &row.conflicts.len()),
+                            ("code", &c.school_code),
+                            ("other", &c.other_county),
+                            ("sequence", &c.other_sequence),
+                        ],
+                    ));
+                }
+                if let Some(reason) = &row.forced {
+                    parts.push(fill(&m.ui_board_forced, &[("reason", reason)]));
+                }
+                if parts.is_empty() { m.ui_board_hint.clone() } else { parts.join("；") }
+            }
             None => m.ui_board_all_hint.clone(),
         };
         frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), theme.dim())), area);

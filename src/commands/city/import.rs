@@ -6,12 +6,13 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::bundle::allowed_signers::AllowedSigners;
+use crate::bundle::load::ReportedSchool;
 use crate::bundle::manifest::{Manifest, sha256_hex};
 use crate::bundle::verify::{signers_message, verify};
 use crate::commands::{Context, Failure, Outcome, print_json};
 use crate::domain::Period;
-use crate::i18n::{Lang, fill};
-use crate::store::{CityBundle, Received, Store};
+use crate::i18n::{Lang, fill, printable};
+use crate::store::{CityBundle, Claim, Received, Store};
 
 /// One bundle's fate, for `--json`.
 #[derive(Debug, Serialize)]
@@ -24,6 +25,43 @@ struct Receipt {
     outcome: &'static str,
     /// What `city import` says of it: received, kept out and why, or refused and why.
     reason: Option<String>,
+    /// Schools of this report that another county's earlier report carries too.
+    conflicts: Vec<ConflictJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct ConflictJson {
+    school_code: String,
+    /// The county whose report holds the school's data at the city.
+    held_by: String,
+    held_by_sequence: u32,
+}
+
+/// A bundle the city took in (or already had, or kept out as older).
+pub struct Accepted {
+    pub manifest: Manifest,
+    pub received: Received,
+    /// Schools of this report another county's earlier report holds (school code, its claim).
+    pub held_elsewhere: Vec<(String, Claim)>,
+}
+
+/// "学校 X 也在 二七区（410103）第 1 次上报中 …", naming both counties and both reports.
+fn conflict_line(ctx: &Context, mf: &Manifest, code: &str, holder: &Claim) -> String {
+    let name = |county_code: &str| {
+        ctx.config.city.counties.iter().find(|c| c.code == county_code).map(|c| c.name.clone()).unwrap_or_default()
+    };
+    fill(
+        &ctx.lang.msg().city_claim_conflict,
+        &[
+            ("code", &code),
+            ("holder", &name(&holder.county_code)),
+            ("holder_code", &holder.county_code),
+            ("holder_sequence", &holder.sequence),
+            ("county", &name(&mf.county_code)),
+            ("county_code", &mf.county_code),
+            ("sequence", &mf.sequence),
+        ],
+    )
 }
 
 pub(super) fn run(
@@ -52,7 +90,19 @@ pub(super) fn run(
                 refusal(&shown, fill(&m.verify_unreadable_line, &[("bundle", &shown), ("reason", &e)]))
             }
             Ok(bytes) => match receive(ctx, &mut store, &signers, path, &bytes, now) {
-                Ok((manifest, received)) => accepted(lang, &shown, &manifest, received),
+                Ok(Accepted { manifest, received, held_elsewhere: held }) => {
+                    let mut receipt = accepted(lang, &shown, &manifest, received);
+                    for (code, holder) in &held {
+                        let text = conflict_line(ctx, &manifest, code, holder);
+                        receipt.reason = Some(format!("{}\n  {text}", receipt.reason.unwrap_or_default()));
+                        receipt.conflicts.push(ConflictJson {
+                            school_code: code.clone(),
+                            held_by: holder.county_code.clone(),
+                            held_by_sequence: holder.sequence,
+                        });
+                    }
+                    receipt
+                }
                 Err(reason) => {
                     refused += 1;
                     refusal(&shown, fill(&m.city_refused, &[("bundle", &shown), ("reason", &reason)]))
@@ -87,16 +137,20 @@ pub fn receive(
     path: &Path,
     bytes: &[u8],
     now: chrono::DateTime<chrono::FixedOffset>,
-) -> Result<(Manifest, Received), String> {
+) -> Result<Accepted, String> {
     let (lang, m) = (ctx.lang, ctx.lang.msg());
     let verified = verify(bytes, signers, now.to_utc()).map_err(|r| r.user_message(lang))?;
     let manifest = verified.manifest;
     if !ctx.config.city.counties.iter().any(|c| c.code == manifest.county_code) {
         return Err(fill(&m.city_unknown_county, &[("code", &manifest.county_code), ("name", &manifest.county)]));
     }
+    // Signed by shenhe, the period is written one way; any other spelling would file the
+    // report under a key of its own.
+    let period = Period::canonical(&manifest.period)
+        .map_err(|_| fill(&m.city_period_not_canonical, &[("period", &printable(&manifest.period))]))?;
     let record = CityBundle {
         county_code: manifest.county_code.clone(),
-        period: manifest.period.clone(),
+        period: period.to_string(),
         sequence: manifest.sequence,
         sha256: sha256_hex(bytes),
         file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -106,17 +160,18 @@ pub fn receive(
         signer: verified.fingerprint,
         manifest: String::from_utf8_lossy(&manifest.to_bytes()).into_owned(),
     };
-    let stored = |e: crate::store::StoreError| e.user_message(lang);
-    let received = store.city_bundle_outcome(&record).map_err(stored)?;
-    if matches!(received, Received::Loaded | Received::Replaced { .. }) {
-        load(lang, store, &manifest, &record, bytes, &ctx.actor())?;
-    }
-    tracing::info!(county = %record.county_code, period = %record.period, sequence = record.sequence, ?received, "city import");
-    Ok((manifest, received))
+    let (received, held) = load(lang, store, &manifest, &record, bytes, &ctx.actor())?;
+    tracing::info!(county = %record.county_code, period = %record.period, sequence = record.sequence, ?received, conflicts = held.len(), "city import");
+    Ok(Accepted { manifest, received, held_elsewhere: held })
 }
 
-/// Loads the bundle's schools into the period (as a new revision where they changed, with the
-/// state the county gave them) and records the bundle as current, in one transaction.
+/// Loads the bundle's schools into the period and records the bundle as current, in one
+/// transaction, when it is the county's newest report: decided inside that transaction, so two
+/// imports at once cannot both take themselves for the newer one. The county's current report
+/// is its set of schools: schools its previous report carried and this one does not leave the
+/// period (or go back to another county's report that also carries them); a school another
+/// county's earlier report holds stays that county's, and the two claims are a conflict the
+/// city sees (`city status`, the board).
 fn load(
     lang: Lang,
     store: &mut Store,
@@ -124,43 +179,85 @@ fn load(
     record: &CityBundle,
     bytes: &[u8],
     actor: &str,
-) -> Result<(), String> {
+) -> Result<(Received, Vec<(String, Claim)>), String> {
     let unloadable = |reason: String| fill(&lang.msg().city_unloadable, &[("reason", &reason)]);
-    let period: Period = mf.period.parse().map_err(|_| unloadable(format!("period {:?}", mf.period)))?;
+    let period: Period = record.period.parse().map_err(|_| unloadable(format!("period {:?}", mf.period)))?;
     let schools = crate::bundle::load::schools(bytes).map_err(unloadable)?;
-    let stored = |e: crate::store::StoreError| e.user_message(lang);
-    // A county reports its own schools only: one of another county, by its code or by a school
-    // code another county already reported, would overwrite that county's data.
-    let others: std::collections::HashMap<String, Option<String>> =
-        store.current_county_codes(period).map_err(stored)?.into_iter().collect();
+    // A county reports its own schools only: a row that names another county is the
+    // county's mistake, not a claim.
     for school in &schools {
-        let code = &school.data.school_code;
-        let theirs = school.data.county_code.as_ref().filter(|c| **c != mf.county_code);
-        let taken = others.get(code).and_then(|c| c.as_ref()).filter(|c| **c != mf.county_code);
-        if let Some(other) = theirs.or(taken) {
-            let args = [("code", code as &dyn std::fmt::Display), ("name", &school.data.name), ("other", other)];
+        if let Some(other) = school.data.county_code.as_ref().filter(|c| **c != mf.county_code) {
+            let code = &school.data.school_code;
+            let args =
+                [("code", code as &dyn std::fmt::Display), ("name", &printable(&school.data.name)), ("other", other)];
             return Err(fill(&lang.msg().city_foreign_school, &args));
         }
     }
+    let stored = |e: crate::store::StoreError| e.user_message(lang);
     let mut batch = store.begin_import(period, &record.received_at, actor).map_err(stored)?;
-    {
-        let mut rows = batch.rows().map_err(stored)?;
-        for (i, school) in schools.iter().enumerate() {
-            let mut data = school.data.clone();
-            // A sheet without the county's columns still belongs to the county that sent it.
-            data.county_code.get_or_insert_with(|| mf.county_code.clone());
-            data.county.get_or_insert_with(|| mf.county.clone());
-            data.city.get_or_insert_with(|| mf.city.clone());
-            let row = u32::try_from(i + 2).unwrap_or(u32::MAX);
-            rows.put(&data, &data.content_hash(), &record.file_name, row).map_err(stored)?;
-        }
+    let received = batch.city_outcome(record).map_err(stored)?;
+    if !matches!(received, Received::Loaded | Received::Replaced { .. }) {
+        return Ok((received, Vec::new()));
     }
-    for school in &schools {
-        batch.set_state(&school.data.school_code, school.state).map_err(stored)?;
+    let codes: Vec<&str> = schools.iter().map(|s| s.data.school_code.as_str()).collect();
+    let change = batch.claim_schools(&mf.county_code, mf.sequence, &codes).map_err(stored)?;
+    let held: std::collections::HashSet<&str> = change.held_elsewhere.iter().map(|(c, _)| c.as_str()).collect();
+    let mine: Vec<&ReportedSchool> = schools.iter().filter(|s| !held.contains(s.data.school_code.as_str())).collect();
+    put_schools(&mut batch, mf, &record.file_name, &mine).map_err(stored)?;
+    // Schools this report no longer carries.
+    let mut others: std::collections::HashMap<String, (Manifest, Vec<ReportedSchool>)> =
+        std::collections::HashMap::new();
+    for (code, holder) in &change.released {
+        match holder {
+            None => {
+                let reason =
+                    fill(&lang.msg().city_school_withdrawn_note, &[("county", &mf.county), ("sequence", &mf.sequence)]);
+                batch.withdraw_school(code, &reason).map_err(stored)?;
+            }
+            Some(claim) => {
+                // Another county's report carries it too: its data is the city's now.
+                if !others.contains_key(&claim.county_code) {
+                    let zip = batch.current_city_bundle(&claim.county_code).map_err(stored)?.unwrap_or_default();
+                    let holder = crate::bundle::load::manifest(&zip).map_err(unloadable)?;
+                    let theirs = crate::bundle::load::schools(&zip).map_err(unloadable)?;
+                    others.insert(claim.county_code.clone(), (holder, theirs));
+                }
+                let (holder, theirs) = &others[&claim.county_code];
+                if let Some(school) = theirs.iter().find(|s| &s.data.school_code == code) {
+                    let file = format!("{}_{}_{}.zip", holder.county_code, holder.period, holder.sequence);
+                    put_schools(&mut batch, holder, &file, &[school]).map_err(stored)?;
+                }
+            }
+        }
     }
     batch.record_city_bundle(record, bytes).map_err(stored)?;
     let files = serde_json::json!([{ "path": record.file_name, "sha256": record.sha256, "rows": schools.len() }]);
     batch.commit(&files.to_string()).map_err(stored)?;
+    Ok((received, change.held_elsewhere))
+}
+
+/// Writes `schools` (as a new revision where they changed) with the state their county gave
+/// them. A sheet without the county's columns still belongs to the county that sent it.
+fn put_schools(
+    batch: &mut crate::store::ImportBatch<'_>,
+    mf: &Manifest,
+    file_name: &str,
+    schools: &[&ReportedSchool],
+) -> Result<(), crate::store::StoreError> {
+    {
+        let mut rows = batch.rows()?;
+        for (i, school) in schools.iter().enumerate() {
+            let mut data = school.data.clone();
+            data.county_code.get_or_insert_with(|| mf.county_code.clone());
+            data.county.get_or_insert_with(|| mf.county.clone());
+            data.city.get_or_insert_with(|| mf.city.clone());
+            let row = u32::try_from(i + 2).unwrap_or(u32::MAX);
+            rows.put(&data, &data.content_hash(), file_name, row)?;
+        }
+    }
+    for school in schools {
+        batch.set_state(&school.data.school_code, school.state)?;
+    }
     Ok(())
 }
 
@@ -172,6 +269,7 @@ fn refusal(bundle: &str, reason: String) -> Receipt {
         sequence: None,
         outcome: "refused",
         reason: Some(reason),
+        conflicts: Vec::new(),
     }
 }
 
@@ -204,5 +302,6 @@ fn accepted(lang: Lang, bundle: &str, mf: &Manifest, received: Received) -> Rece
         sequence: Some(mf.sequence),
         outcome,
         reason: Some(text),
+        conflicts: Vec::new(),
     }
 }

@@ -1,7 +1,7 @@
 //! `shenhe city status --period P`: every county of the config, in or missing, which report,
 //! on time or late, schools by state.
 
-use crate::bundle::city_status::{CountyStatus, statuses, summary};
+use crate::bundle::city_status::{CountyStatus, conflict_lines, statuses, summary};
 use crate::bundle::manifest::StateCounts;
 use crate::commands::{Context, Failure, Outcome, print_json};
 use crate::domain::Period;
@@ -21,6 +21,9 @@ pub(super) fn run(ctx: &Context, period: Period, json: bool) -> Outcome {
     println!("{}", fill(&m.city_status_title, &[("city", &ctx.config.city.name), ("period", &period), ("now", &now)]));
     print!("{}", table(lang, &rows));
     println!("{}", summary(lang, &rows));
+    for line in conflict_lines(lang, &rows) {
+        println!("{line}");
+    }
     Ok(())
 }
 

@@ -1,0 +1,24 @@
+//! A county's bundle with its manifest edited and signed again by the county's own key: what a
+//! county (or someone holding its key) could send that no shenhe export writes.
+
+use std::path::Path;
+
+use shenhe::bundle::archive::{self, LIMITS, Opened};
+use shenhe::bundle::keys;
+
+/// `bundle` with `edit` applied to its manifest, re-signed with the key in `keys_dir`, in the
+/// canonical container dated as the manifest says.
+pub fn resigned(bundle: &[u8], keys_dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut opened = Opened::new(bundle, LIMITS).unwrap();
+    let names = opened.names().to_vec();
+    let mut files: Vec<(String, Vec<u8>)> =
+        names.iter().map(|n| (n.clone(), opened.read(n, LIMITS.entry_bytes).unwrap())).collect();
+    let mut manifest: serde_json::Value = serde_json::from_slice(&files[0].1).unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(manifest["created_at"].as_str().unwrap()).unwrap().naive_local();
+    edit(&mut manifest);
+    files[0].1 = serde_json::to_vec_pretty(&manifest).unwrap();
+    files[1].1 = keys::load(keys_dir).unwrap().sign(&files[0].1).unwrap().into_bytes();
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let deflated = archive::deflate(&refs[2..], at).unwrap();
+    archive::write(&refs[..2], &deflated, at).unwrap()
+}
