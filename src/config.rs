@@ -102,6 +102,10 @@ pub struct City {
     pub name: String,
     pub counties: Vec<CountyRef>,
     pub trusted_keys: String,
+    /// The counties' reporting days (of the month after the period): a county's report is on
+    /// time (主动上报) when it was made inside them and received by the end of them or of the
+    /// city's own `[period] window`, whichever is later.
+    pub county_window: [u8; 2],
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,13 +170,16 @@ impl Config {
                 &[("key", &"county.code"), ("value", code), ("expected", &m.expected_county_code)],
             ));
         }
-        let [from, to] = self.period.window;
-        if !(1 <= from && from <= to && to <= 28) {
-            let value = format!("[{from}, {to}]");
-            return Err(fill(
-                &m.config_bad_value,
-                &[("key", &"period.window"), ("value", &value), ("expected", &m.expected_window)],
-            ));
+        for (key, [from, to]) in
+            [("period.window", self.period.window), ("city.county_window", self.city.county_window)]
+        {
+            if !(1 <= from && from <= to && to <= 28) {
+                let value = format!("[{from}, {to}]");
+                return Err(fill(
+                    &m.config_bad_value,
+                    &[("key", &key), ("value", &value), ("expected", &m.expected_window)],
+                ));
+            }
         }
         if let Some((key, value, expected)) = self.rules.problem() {
             let expected = match expected {

@@ -472,3 +472,43 @@ fn a_period_spelled_otherwise_than_shenhe_writes_it_is_refused() {
     let rows: i64 = db.query_row("SELECT count(*) FROM city_bundles", [], |r| r.get(0)).unwrap();
     assert_eq!(rows, 0);
 }
+
+/// The city decides 按时 itself: a manifest's own `inside_window` and its date are the county's
+/// claims. Made inside the counties' window and received by the end of the city's own window:
+/// on time; a manifest dated inside the window but received after both closed, or one dated
+/// after the window that says it is inside, is late.
+#[test]
+fn on_time_is_what_the_city_judges_not_what_the_manifest_claims() {
+    let zy = Home::county("410102", "中原区");
+    let bundle = std::fs::read(zy.export(NOW)).unwrap();
+    let city_at = |keys: &str| {
+        let city = Home::city(keys);
+        let config = std::fs::read_to_string(city.path().join("config.toml")).unwrap();
+        std::fs::write(city.path().join("config.toml"), format!("{config}[period]\nwindow = [6, 10]\n")).unwrap();
+        city
+    };
+    let keys = zy.allowed_signers();
+    let crafted = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let path = zy.path().join(name);
+        std::fs::write(&path, resign::resigned(&bundle, &zy.path().join("keys"), edit)).unwrap();
+        path
+    };
+    let genuine = zy.path().join("genuine.zip");
+    std::fs::write(&genuine, &bundle).unwrap();
+    // Dated 10-20 (after the window) but claiming to be inside it.
+    let claims = crafted("claims.zip", &|m| {
+        m["created_at"] = "2026-10-20T10:00:00+08:00".into();
+        m["inside_window"] = true.into();
+    });
+    for (bundle, received, on_time) in [
+        (&genuine, "2026-10-04T09:00:00+08:00", true),
+        (&genuine, "2026-10-10T18:00:00+08:00", true),
+        (&genuine, "2026-10-25T09:00:00+08:00", false),
+        (&claims, "2026-10-25T09:00:00+08:00", false),
+    ] {
+        let city = city_at(&keys);
+        city.ok_at(received, &["city", "import", &arg(bundle)]);
+        let status = json(&city.ok_at(received, &["city", "status", "--period", PERIOD, "--json"]));
+        assert_eq!(status[0]["inside_window"], on_time, "{} received {received}", bundle.display());
+    }
+}

@@ -10,6 +10,6 @@ pub mod school;
 pub mod stats;
 
 pub use fields::Field;
-pub use period::{Period, PeriodKind, ReportingWindow, WindowStatus};
+pub use period::{Period, PeriodKind, ReportingWindow, WindowStatus, reported_on_time};
 pub use review::{DecisionKind, ReviewState};
 pub use school::{AccessType, SchoolStatus, SchoolType, SubmissionData, UrbanRural, WifiCoverage};

@@ -112,6 +112,27 @@ pub struct ReportingWindow {
     pub last: chrono::NaiveDate,
 }
 
+/// Whether a report counts as made on time (主动上报) at the level that receives it. The
+/// receiver decides, from its own config, never from what the sender's manifest claims: the
+/// report's signed creation time must fall inside the sender's window `sender_window` (by the
+/// receiver's calendar: the time is read in the receiver's offset), and the receiver must have
+/// received it by the last day of that window or of its own window `own_window`, whichever is
+/// later. A manifest dated inside the window but received after both have closed is late,
+/// whatever its date says.
+pub fn reported_on_time(
+    period: Period,
+    created_at: &str,
+    received: chrono::DateTime<chrono::FixedOffset>,
+    sender_window: [u8; 2],
+    own_window: [u8; 2],
+) -> bool {
+    let Ok(created) = chrono::DateTime::parse_from_rfc3339(created_at) else { return false };
+    let created = created.with_timezone(received.offset()).date_naive();
+    let sender = ReportingWindow::of(period, sender_window);
+    let deadline = sender.last.max(ReportingWindow::of(period, own_window).last);
+    sender.first <= created && created <= sender.last && received.date_naive() <= deadline
+}
+
 /// Where today stands against the reporting window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WindowStatus {
@@ -152,6 +173,21 @@ impl ReportingWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn on_time_is_judged_by_the_receivers_windows_and_its_own_receipt_time() {
+        let q3: Period = "2026Q3".parse().unwrap();
+        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap();
+        let judge = |created: &str, received: &str| reported_on_time(q3, created, at(received), [1, 5], [6, 10]);
+        assert!(judge("2026-10-03T10:00:00+08:00", "2026-10-04T09:00:00+08:00"));
+        assert!(judge("2026-10-05T23:30:00+08:00", "2026-10-10T18:00:00+08:00"), "received on the city's last day");
+        assert!(!judge("2026-10-03T10:00:00+08:00", "2026-10-11T09:00:00+08:00"), "received after both windows");
+        assert!(!judge("2026-10-20T10:00:00+08:00", "2026-10-25T09:00:00+08:00"), "made after the window");
+        assert!(!judge("2026-09-28T10:00:00+08:00", "2026-10-02T09:00:00+08:00"), "made before it opened");
+        // 10-06 01:00 in China is 10-05 in UTC-5: the receiver's calendar decides.
+        assert!(!judge("2026-10-05T12:00:00-05:00", "2026-10-07T09:00:00+08:00"));
+        assert!(!judge("not a time", "2026-10-04T09:00:00+08:00"));
+    }
 
     #[test]
     fn the_window_is_in_the_month_after_the_period() {

@@ -14,8 +14,8 @@ pub fn resigned(bundle: &[u8], keys_dir: &Path, edit: impl FnOnce(&mut serde_jso
     let mut files: Vec<(String, Vec<u8>)> =
         names.iter().map(|n| (n.clone(), opened.read(n, LIMITS.entry_bytes).unwrap())).collect();
     let mut manifest: serde_json::Value = serde_json::from_slice(&files[0].1).unwrap();
-    let at = chrono::DateTime::parse_from_rfc3339(manifest["created_at"].as_str().unwrap()).unwrap().naive_local();
     edit(&mut manifest);
+    let at = chrono::DateTime::parse_from_rfc3339(manifest["created_at"].as_str().unwrap()).unwrap().naive_local();
     files[0].1 = serde_json::to_vec_pretty(&manifest).unwrap();
     files[1].1 = keys::load(keys_dir).unwrap().sign(&files[0].1).unwrap().into_bytes();
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();

@@ -156,7 +156,15 @@ pub fn receive(
         file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         created_at: manifest.created_at.clone(),
         received_at: now.to_rfc3339(),
-        inside_window: manifest.inside_window,
+        // Judged here, from this city's windows and its own clock: the manifest's own
+        // `inside_window` is only the county's claim.
+        inside_window: crate::domain::reported_on_time(
+            period,
+            &manifest.created_at,
+            now,
+            ctx.config.city.county_window,
+            ctx.config.period.window,
+        ),
         signer: verified.fingerprint,
         manifest: String::from_utf8_lossy(&manifest.to_bytes()).into_owned(),
     };
