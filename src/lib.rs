@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod csv_text;
 pub mod domain;
 pub mod files;
 pub mod i18n;

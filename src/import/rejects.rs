@@ -88,7 +88,8 @@ impl Reject {
     }
 }
 
-/// Writes every reject to a CSV that opens in Excel (UTF-8 with BOM).
+/// Writes every reject to a CSV that opens in Excel (UTF-8 with BOM), every cell through the
+/// formula guard.
 pub fn write_csv(path: &Path, rejects: &[Reject], lang: Lang) -> std::io::Result<()> {
     let m = lang.msg();
     let mut out = Vec::new();
@@ -103,13 +104,9 @@ pub fn write_csv(path: &Path, rejects: &[Reject], lang: Lang) -> std::io::Result
             &m.rejects_col_problem,
         ])?;
         for r in rejects {
-            w.write_record([
-                r.file.clone(),
-                r.row.to_string(),
-                r.column.clone(),
-                r.value.clone(),
-                r.problem_text(lang),
-            ])?;
+            // A refused cell is often exactly the text that must not run in Excel.
+            let cells = [r.file.clone(), r.row.to_string(), r.column.clone(), r.value.clone(), r.problem_text(lang)];
+            w.write_record(cells.iter().map(|c| crate::csv_text::guard(c).into_owned()))?;
         }
         w.flush()?;
     }
