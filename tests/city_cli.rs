@@ -226,7 +226,7 @@ fn a_replacing_report_replaces_the_countys_set_of_schools() {
     assert!(stdout(&out).contains("学校 2141010301 也在 中原区（410102）第 1 次上报中"), "{}", stdout(&out));
     let status = stdout(&city.ok_at(NOW, &["city", "status", "--period", PERIOD]));
     assert!(
-        status.contains("1 所学校同时在两个县区的上报中")
+        status.contains("重复学校 1 所")
             && status.contains("学校 2141010301 同时在 中原区（410102）第 1 次和 二七区（410103）第 1 次上报中"),
         "{status}"
     );

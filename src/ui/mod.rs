@@ -207,7 +207,8 @@ fn status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
                 if let Some(reason) = &row.forced {
                     parts.push(fill(&m.ui_board_forced, &[("reason", reason)]));
                 }
-                if parts.is_empty() { m.ui_board_hint.clone() } else { parts.join("；") }
+                let separator = if app.lang() == crate::i18n::Lang::Zh { "；" } else { "; " };
+                if parts.is_empty() { m.ui_board_hint.clone() } else { parts.join(separator) }
             }
             None => m.ui_board_all_hint.clone(),
         };
