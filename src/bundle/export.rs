@@ -22,7 +22,7 @@ use crate::domain::dispatch::DispatchLists;
 use crate::domain::period::ReportingWindow;
 use crate::domain::stats::{self, Counts};
 use crate::domain::{Period, ReviewState};
-use crate::i18n::{Lang, fill};
+use crate::i18n::{Lang, fill, printable};
 use crate::store::{BundleRecord, SchoolRecord, Store, StoreError};
 
 /// What an export would do, shown before it is done (the screen's `e`, the refusal message).
@@ -89,7 +89,9 @@ impl ExportError {
                 let shown: Vec<String> = schools
                     .iter()
                     .take(20)
-                    .map(|(code, name, state)| format!("  {code} {name}（{}）", state.label(lang)))
+                    .map(|(code, name, state)| {
+                        format!("  {} {}（{}）", printable(code), printable(name), state.label(lang))
+                    })
                     .collect();
                 let more = schools.len().saturating_sub(shown.len());
                 let mut text = fill(&m.export_pending, &[("count", &schools.len()), ("list", &shown.join("\n"))]);

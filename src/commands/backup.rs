@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{Context, Failure, Outcome, print_json};
 use crate::cli::{BackupArgs, RestoreArgs};
+use crate::commands::out::{say, say_err};
 use crate::i18n::fill;
 use crate::store::{BackupCheck, StoreError, check_backup, restore_file};
 
@@ -54,7 +55,7 @@ pub fn backup(ctx: &Context, args: BackupArgs) -> Outcome {
     // written (another copy of shenhe holding the store for long): say so, still a success.
     if let Err(e) = store.record_backup(&at, false, &dest, bytes) {
         tracing::warn!(error = %e, "backup made but not noted");
-        eprintln!("{}", fill(&m.backup_not_noted, &[("reason", &e.user_message(lang))]));
+        say_err!("{}", fill(&m.backup_not_noted, &[("reason", &e.user_message(lang))]));
     }
     tracing::info!(path = %dest.display(), bytes, "backup");
     if args.json {
@@ -66,7 +67,7 @@ pub fn backup(ctx: &Context, args: BackupArgs) -> Outcome {
             schools: check.schools,
         });
     } else {
-        println!(
+        say!(
             "{}",
             fill(
                 &m.backup_done,
@@ -112,7 +113,7 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
         });
         return Ok(());
     }
-    println!(
+    say!(
         "{}",
         fill(
             &m.restore_done,
@@ -124,7 +125,7 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Outcome {
         )
     );
     let kept = if restored.damaged { &m.restore_kept_damaged } else { &m.restore_kept };
-    println!("{}", fill(kept, &[("path", &restored.kept.display())]));
+    say!("{}", fill(kept, &[("path", &restored.kept.display())]));
     Ok(())
 }
 

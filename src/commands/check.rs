@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{Context, Failure, Outcome, print_json};
 use crate::cli::CheckArgs;
+use crate::commands::out::{say, say_text};
 use crate::domain::Period;
 use crate::i18n::{Lang, fill};
 use crate::rules::{CheckOutcome, Severity, check_period};
@@ -44,10 +45,10 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Outcome {
         return Ok(());
     }
     if outcome.is_none() {
-        println!("{}", fill(&m.check_locked, &[("period", &period)]));
+        say!("{}", fill(&m.check_locked, &[("period", &period)]));
     }
-    print!("{}", by_school(&findings, lang));
-    println!("{}", summary(period, &findings, outcome.as_ref(), lang));
+    say_text!("{}", by_school(&findings, lang));
+    say!("{}", summary(period, &findings, outcome.as_ref(), lang));
     Ok(())
 }
 

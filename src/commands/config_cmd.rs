@@ -2,6 +2,7 @@
 
 use super::{Context, Failure, Outcome, print_json};
 use crate::cli::ConfigCommand;
+use crate::commands::out::say;
 use crate::config::DEFAULT_TOML;
 use crate::i18n::fill;
 
@@ -18,7 +19,7 @@ pub fn run(ctx: &Context, command: ConfigCommand) -> Outcome {
                 (&m.path_keys, &p.keys_dir),
                 (&m.path_logs, &p.log_dir),
             ] {
-                println!("{label}  {}{}", path.display(), exists(path));
+                say!("{label}  {}{}", path.display(), exists(path));
             }
         }
         ConfigCommand::Init => {
@@ -40,7 +41,7 @@ pub fn run(ctx: &Context, command: ConfigCommand) -> Outcome {
             write().map_err(|e| {
                 Failure::refused(fill(&m.config_init_failed, &[("file", &p.config.display()), ("reason", &e)]))
             })?;
-            println!("{}", fill(&m.config_init_done, &[("file", &p.config.display())]));
+            say!("{}", fill(&m.config_init_done, &[("file", &p.config.display())]));
         }
     }
     Ok(())

@@ -7,12 +7,11 @@
 //! its transaction has committed: whatever was printed is in the store, even if the run is
 //! stopped halfway through.
 
-use std::io::Write;
-
 use serde::Serialize;
 
 use super::{Context, Failure, Outcome};
 use crate::cli::{ApproveArgs, FlagArgs, ReturnArgs};
+use crate::commands::out::say;
 use crate::domain::{DecisionKind, Period, ReviewState};
 use crate::i18n::{Lang, fill};
 use crate::rules::Severity;
@@ -41,7 +40,7 @@ pub fn approve(ctx: &Context, args: ApproveArgs) -> Outcome {
             .map(|s| s.school_code.clone())
             .collect();
         if clean.is_empty() && !args.json {
-            println!("{}", fill(&ctx.lang.msg().decide_none_clean, &[("period", &session.period)]));
+            say!("{}", fill(&ctx.lang.msg().decide_none_clean, &[("period", &session.period)]));
         }
         clean
     } else {
@@ -119,7 +118,7 @@ impl<'c> Session<'c> {
             self.refuse(code, reason);
             return Ok(());
         };
-        let (name, state) = (school.name.clone(), school.state);
+        let (name, state) = (crate::i18n::printable(&school.name), school.state);
         if !kind.allowed_from(state) {
             let action = match kind {
                 DecisionKind::Approve => &m.action_approve,
@@ -228,8 +227,7 @@ impl<'c> Session<'c> {
     }
 
     fn print_line(&self, line: &str) {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+        crate::commands::out::line(line);
     }
 
     fn finish(self) -> Outcome {

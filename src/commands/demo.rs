@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::{Context, Failure, Outcome};
 use crate::cli::ListArgs;
+use crate::commands::out::say;
 use crate::i18n::fill;
 use crate::store::Store;
 
@@ -44,6 +45,6 @@ pub fn run(ctx: &Context) -> Outcome {
         return super::review::run(&demo_ctx, None);
     }
     // Without a terminal, the demo shows what the screen would open on.
-    println!("{}", m.demo_intro);
+    say!("{}", m.demo_intro);
     super::list::run(&demo_ctx, ListArgs { period: None, state: None, json: false })
 }

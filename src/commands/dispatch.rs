@@ -3,6 +3,7 @@
 
 use super::{Context, Failure, Outcome, print_json};
 use crate::cli::DispatchArgs;
+use crate::commands::out::{say, say_err, say_text};
 use crate::domain::dispatch::{DispatchEntry, DispatchLists};
 use crate::i18n::{Lang, fill};
 use crate::ui::table::{Align, render};
@@ -20,11 +21,11 @@ pub fn run(ctx: &Context, args: DispatchArgs) -> Outcome {
     let m = lang.msg();
     let county = &ctx.config.county;
     let area = format!("{}{}", county.city.trim(), county.name.trim());
-    println!("{}", fill(&m.dispatch_title, &[("area", &area), ("period", &period)]).trim_start());
+    say!("{}", fill(&m.dispatch_title, &[("area", &area), ("period", &period)]).trim_start());
     let auditor = &ctx.config.auditor;
     let or_missing = |s: &str| if s.trim().is_empty() { m.dispatch_not_set.clone() } else { s.trim().to_string() };
     let date = crate::clock::now().format("%Y-%m-%d").to_string();
-    println!(
+    say!(
         "{}",
         fill(
             &m.dispatch_header,
@@ -33,11 +34,11 @@ pub fn run(ctx: &Context, args: DispatchArgs) -> Outcome {
     );
     if auditor.name.trim().is_empty() || auditor.phone.trim().is_empty() {
         // On stderr: the table is often redirected into the file sent to the city.
-        eprintln!("{}", fill(&m.dispatch_not_set_hint, &[("config", &ctx.paths.config.display())]));
+        say_err!("{}", fill(&m.dispatch_not_set_hint, &[("config", &ctx.paths.config.display())]));
     }
-    println!();
-    print!("{}", table(lang, &lists));
-    println!(
+    say!();
+    say_text!("{}", table(lang, &lists));
+    say!(
         "{}",
         fill(
             &m.dispatch_footer,

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use crate::cli::ReturnArgs;
+use crate::commands::out::say;
 use crate::commands::{Context, Failure, Outcome};
 use crate::i18n::{fill, printable};
 use crate::store::StoreError;
@@ -54,9 +55,9 @@ pub fn run(ctx: &Context, args: ReturnArgs) -> Outcome {
         if args.json {
             let outcome = if old_state.is_some() { "dropped" } else { "refused" };
             let row = Dropped { school_code: code, outcome, old_state, reason: line };
-            println!("{}", serde_json::to_string(&row).expect("plain data always serialises"));
+            say!("{}", serde_json::to_string(&row).expect("plain data always serialises"));
         } else {
-            println!("{line}");
+            say!("{line}");
         }
     }
     if dropped > 0 {

@@ -7,6 +7,7 @@ use super::{Context, Failure, Outcome, print_json};
 use crate::bundle::export::{self, Request};
 use crate::bundle::keys;
 use crate::cli::ExportArgs;
+use crate::commands::out::say;
 use crate::i18n::fill;
 
 /// `export --json`.
@@ -59,10 +60,10 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
         return Ok(());
     }
     if done.resumed {
-        println!("{}", fill(&m.export_resumed, &[("path", &done.path.display())]));
+        say!("{}", fill(&m.export_resumed, &[("path", &done.path.display())]));
     }
     let c = &done.manifest.counts;
-    println!(
+    say!(
         "{}",
         fill(
             &m.export_done,
@@ -75,7 +76,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
             ]
         )
     );
-    println!(
+    say!(
         "{}",
         fill(
             &m.export_counts,
@@ -90,7 +91,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
     );
     let window = &done.manifest.window;
     let timing = if done.manifest.inside_window { &m.export_inside_window } else { &m.export_outside_window };
-    println!("{}", fill(timing, &[("first", &window.first), ("last", &window.last)]));
-    println!("{}", fill(&m.export_fingerprint, &[("fingerprint", &done.manifest.signer.fingerprint)]));
+    say!("{}", fill(timing, &[("first", &window.first), ("last", &window.last)]));
+    say!("{}", fill(&m.export_fingerprint, &[("fingerprint", &done.manifest.signer.fingerprint)]));
     Ok(())
 }

@@ -6,6 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{Context, Failure, Outcome, print_json};
 use crate::cli::ImportArgs;
+use crate::commands::out::{say, say_text};
 use crate::i18n::{fill, printable};
 use crate::import::{ImportError, ImportRequest, ImportSummary, Progress, WORKBOOK, excerpt, import_files, rejects};
 
@@ -51,9 +52,9 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Outcome {
             if args.json {
                 print_json(&summary);
             } else {
-                print!("{}", human_summary(ctx, &summary));
+                say_text!("{}", human_summary(ctx, &summary));
                 let (findings, flagged) = (checked.findings, checked.changes.flagged);
-                println!(
+                say!(
                     "{}",
                     fill(
                         &m.import_checked,

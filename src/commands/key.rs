@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::{Context, Failure, Outcome, print_json};
 use crate::bundle::keys::{self, SigningKey};
 use crate::cli::KeyCommand;
+use crate::commands::out::say;
 use crate::i18n::fill;
 
 /// `key show --json`.
@@ -24,7 +25,7 @@ pub fn run(ctx: &Context, command: KeyCommand) -> Outcome {
     match command {
         KeyCommand::Init => {
             let key = keys::init(dir, &keys::comment_for(&ctx.config.county)).map_err(refused)?;
-            println!(
+            say!(
                 "{}",
                 fill(
                     &m.key_init_done,
@@ -46,10 +47,10 @@ pub fn run(ctx: &Context, command: KeyCommand) -> Outcome {
             if json {
                 print_json(&shown(&key, line, &dir.join(keys::PUBLIC_FILE)));
             } else if allowed_signers {
-                println!("{}", line.unwrap_or_default());
+                say!("{}", line.unwrap_or_default());
             } else {
-                println!("{}", key.public().to_openssh().unwrap_or_default());
-                println!("{}", keys::fingerprint(key.public()));
+                say!("{}", key.public().to_openssh().unwrap_or_default());
+                say!("{}", keys::fingerprint(key.public()));
             }
             Ok(())
         }

@@ -2,6 +2,7 @@
 
 use super::{Context, Failure, Outcome, print_json};
 use crate::cli::ListArgs;
+use crate::commands::out::{say, say_text};
 use crate::domain::ReviewState;
 use crate::i18n::fill;
 use crate::ui::table::{Align, render};
@@ -38,8 +39,8 @@ pub fn run(ctx: &Context, args: ListArgs) -> Outcome {
     let headers = [&m.col_school_code, &m.col_name, &m.col_school_type, &m.col_county, &m.col_state, &m.col_findings];
     let headers: Vec<&str> = headers.iter().map(|s| s.as_str()).collect();
     let align = [Align::Left, Align::Left, Align::Left, Align::Left, Align::Left, Align::Right];
-    print!("{}", render(&headers, &align, &table));
-    println!("{}", fill(&m.list_footer, &[("period", &period), ("count", &rows.len())]));
+    say_text!("{}", render(&headers, &align, &table));
+    say!("{}", fill(&m.list_footer, &[("period", &period), ("count", &rows.len())]));
     Ok(())
 }
 
@@ -58,11 +59,11 @@ pub fn overview(ctx: &Context) -> Outcome {
     let store = ctx.open_store()?;
     let periods = store.periods().map_err(|e| Failure::refused(e.user_message(ctx.lang)))?;
     if periods.is_empty() {
-        println!("{}", fill(&m.overview_empty, &[("db", &ctx.paths.database.display())]));
+        say!("{}", fill(&m.overview_empty, &[("db", &ctx.paths.database.display())]));
         return Ok(());
     }
     let list: Vec<String> = periods.iter().map(ToString::to_string).collect();
-    println!(
+    say!(
         "{}",
         fill(
             &m.overview,

@@ -22,6 +22,7 @@ mod import;
 mod key;
 mod list;
 mod notices;
+pub mod out;
 mod reopen;
 mod review;
 mod stats;
@@ -116,5 +117,6 @@ pub fn run(ctx: &Context, command: Option<Command>, period: Option<Period>) -> O
 
 /// Prints `value` as one JSON document on stdout.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) {
-    println!("{}", serde_json::to_string_pretty(value).expect("plain data always serialises"));
+    // JSON escapes every control character itself; `out` keeps a closed pipe quiet.
+    out::line(serde_json::to_string_pretty(value).expect("plain data always serialises"));
 }

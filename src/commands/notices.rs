@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::{Context, Failure, Outcome, print_json};
 use crate::bundle::notice::{self, Notice};
 use crate::cli::NoticesArgs;
+use crate::commands::out::say;
 use crate::i18n::{Lang, fill};
 
 #[derive(Debug, Serialize)]
@@ -22,7 +23,7 @@ pub fn run(ctx: &Context, args: NoticesArgs) -> Outcome {
     let stored = |e: crate::store::StoreError| Failure::refused(e.user_message(lang));
     let returned = store.returned_schools(period).map_err(stored)?;
     if returned.is_empty() && !args.json {
-        println!("{}", fill(&m.notices_none, &[("period", &period)]));
+        say!("{}", fill(&m.notices_none, &[("period", &period)]));
         return Ok(());
     }
     let now = crate::clock::now();
@@ -66,10 +67,10 @@ pub fn run(ctx: &Context, args: NoticesArgs) -> Outcome {
     if args.json {
         print_json(&written);
     } else {
-        println!("{}", fill(&m.notices_done, &[("count", &written.len()), ("dir", &args.out.display())]));
+        say!("{}", fill(&m.notices_done, &[("count", &written.len()), ("dir", &args.out.display())]));
         for w in &written {
-            println!("  {}", w.xlsx);
-            println!("  {}", w.text);
+            say!("  {}", w.xlsx);
+            say!("  {}", w.text);
         }
     }
     Ok(())

@@ -11,6 +11,7 @@ use crate::bundle::allowed_signers::AllowedSigners;
 use crate::bundle::city_return;
 use crate::bundle::verify::signers_message;
 use crate::cli::ReopenArgs;
+use crate::commands::out::say;
 use crate::domain::Period;
 use crate::i18n::fill;
 
@@ -42,7 +43,7 @@ pub fn run(ctx: &Context, args: ReopenArgs) -> Outcome {
     if args.json {
         print_json(&Reopened { period: period.to_string(), next_sequence: next });
     } else {
-        println!("{}", fill(&m.reopen_done, &[("period", &period), ("next", &next)]));
+        say!("{}", fill(&m.reopen_done, &[("period", &period), ("next", &next)]));
     }
     Ok(())
 }

@@ -10,13 +10,14 @@ use ratatui::crossterm::{event as ct, execute};
 
 use super::{Context, Failure, Outcome};
 use crate::app::{App, Key, KeyCode, Settings};
+use crate::commands::out::say_err;
 use crate::domain::Period;
 use crate::i18n::fill;
 
 pub fn run(ctx: &Context, period: Option<Period>) -> Outcome {
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         super::list::overview(ctx)?;
-        eprintln!("{}", ctx.lang.msg().screen_needs_terminal);
+        say_err!("{}", ctx.lang.msg().screen_needs_terminal);
         return Ok(());
     }
     let store = ctx.open_store()?;

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{Context, Failure, Outcome, print_json};
 use crate::cli::{StatsArgs, StatsGroup};
+use crate::commands::out::{say, say_text};
 use crate::config::BandwidthDenominator;
 use crate::domain::stats::{self, Counts, Figures, Rate};
 use crate::i18n::{Lang, fill};
@@ -42,14 +43,14 @@ pub fn run(ctx: &Context, args: StatsArgs) -> Outcome {
         return Ok(());
     }
     let m = lang.msg();
-    println!("{}", fill(&m.stats_title, &[("period", &period)]));
-    print!("{}", table(lang, args.by, &rows, &total));
+    say!("{}", fill(&m.stats_title, &[("period", &period)]));
+    say_text!("{}", table(lang, args.by, &rows, &total));
     let note = match denominator {
         BandwidthDenominator::All => &m.stats_denominator_all,
         BandwidthDenominator::Connected => &m.stats_denominator_connected,
     };
-    println!("{note}");
-    println!("{}", m.stats_note);
+    say!("{note}");
+    say!("{}", m.stats_note);
     Ok(())
 }
 

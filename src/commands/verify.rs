@@ -11,6 +11,7 @@ use crate::bundle::allowed_signers::AllowedSigners;
 use crate::bundle::manifest::{Forced, StateCounts};
 use crate::bundle::verify::{Verified, signers_message, verify};
 use crate::cli::VerifyArgs;
+use crate::commands::out::say;
 use crate::i18n::{Lang, fill, printable};
 
 /// One bundle's verdict, for `--json`.
@@ -121,14 +122,19 @@ fn print_verdict(lang: Lang, v: &Verdict) {
     let m = lang.msg();
     if !v.valid {
         let label = if v.readable { &m.verify_invalid } else { &m.verify_unreadable_line };
-        println!("{}", fill(label, &[("bundle", &v.bundle), ("reason", &v.reason.clone().unwrap_or_default())]));
+        say!(
+            "{}",
+            fill(label, &[("bundle", &printable(&v.bundle)), ("reason", &v.reason.clone().unwrap_or_default())])
+        );
         return;
     }
     // The manifest's words are the county's: shown printable, as every text from a file is.
     let text = |o: &Option<String>| printable(o.as_deref().unwrap_or_default());
-    println!("{}", fill(&m.verify_valid, &[("bundle", &v.bundle)]));
+    // The file's name is covered by no signature: a name that writes `VALID` over a refusal
+    // must show as the odd name it is.
+    say!("{}", fill(&m.verify_valid, &[("bundle", &printable(&v.bundle))]));
     let timing = if v.inside_window == Some(true) { &m.verify_inside_window } else { &m.verify_outside_window };
-    println!(
+    say!(
         "{}",
         fill(
             &m.verify_what,
@@ -145,7 +151,7 @@ fn print_verdict(lang: Lang, v: &Verdict) {
         )
     );
     if let Some(f) = &v.forced {
-        println!("{}", fill(&m.verify_forced, &[("count", &f.pending.len()), ("reason", &printable(&f.reason))]));
+        say!("{}", fill(&m.verify_forced, &[("count", &f.pending.len()), ("reason", &printable(&f.reason))]));
     }
 }
 

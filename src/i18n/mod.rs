@@ -52,21 +52,36 @@ pub fn fill(template: &str, args: &[(&str, &dyn Display)]) -> String {
 /// spaces, a BOM), written as escapes such as `\u{1b}`. A hostile or damaged file can then
 /// neither garble the clerk's console nor hide what is wrong with it.
 pub fn printable(text: &str) -> String {
-    let hidden = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-    };
-    if !text.contains(hidden) {
-        return text.to_string();
+    escaped(text, hidden).into_owned()
+}
+
+/// What a command prints, as the terminal gets it: [`printable`], but the line breaks of the
+/// message itself stay (a line of outside text has its own breaks escaped by `printable`
+/// where it is put into the message, or refused at import).
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    escaped(text, |c| c != '\n' && hidden(c))
+}
+
+/// Control characters (C0, DEL, C1), and the invisible ones that reorder or hide text: bidi
+/// controls, zero-width spaces, a BOM.
+fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+fn escaped(text: &str, escape: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
+    if !text.contains(&escape) {
+        return text.into();
     }
-    text.chars().fold(String::with_capacity(text.len() + 8), |mut out, c| {
-        if hidden(c) {
+    let out = text.chars().fold(String::with_capacity(text.len() + 8), |mut out, c| {
+        if escape(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
         }
         out
-    })
+    });
+    out.into()
 }
 
 #[cfg(test)]
@@ -96,6 +111,16 @@ mod tests {
             };
             assert_eq!(holes(z), holes(e), "placeholders differ for {key}");
         }
+    }
+
+    #[test]
+    fn nothing_that_moves_the_cursor_or_reorders_text_reaches_the_terminal() {
+        let hostile = "\r\u{1b}[2KVALID\u{8}\u{7f}\u{9b}2J\u{202e}evil\u{2066}\ttab\nnext line";
+        let shown = terminal_safe(hostile);
+        assert!(!shown.chars().any(|c| c != '\n' && hidden(c)), "{shown:?}");
+        assert_eq!(shown.lines().count(), 2, "the message's own line break stays");
+        assert!(shown.starts_with("\\r\\u{1b}[2KVALID"), "{shown}");
+        assert!(!printable(hostile).contains('\n'), "outside text keeps to one line");
     }
 
     #[test]

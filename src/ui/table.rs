@@ -9,8 +9,12 @@ pub enum Align {
     Right,
 }
 
-/// Lays out `rows` under `headers`, two spaces between columns, padded by display width.
+/// Lays out `rows` under `headers`, two spaces between columns, padded by display width. Cells
+/// are outside text (names, reasons, counties): each is shown printable, on one line, so that
+/// no cell can move the cursor or start a line of its own.
 pub fn render(headers: &[&str], align: &[Align], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| crate::i18n::printable(c)).collect()).collect();
+    let rows = rows.as_slice();
     let widths: Vec<usize> = (0..headers.len())
         .map(|i| rows.iter().map(|r| r.get(i).map_or(0, |c| c.width())).chain([headers[i].width()]).max().unwrap_or(0))
         .collect();
@@ -49,6 +53,14 @@ pub fn render(headers: &[&str], align: &[Align], rows: &[Vec<String>]) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_cannot_clear_the_screen_or_forge_a_line() {
+        let rows = vec![vec!["1".into(), "\u{1b}[2J\r\n2141010299  伪造".into()], vec!["2".into(), "二小".into()]];
+        let text = render(&["码", "名"], &[Align::Left; 2], &rows);
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text:?}");
+    }
 
     #[test]
     fn chinese_columns_line_up_by_display_width() {

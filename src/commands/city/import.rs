@@ -9,6 +9,7 @@ use crate::bundle::allowed_signers::AllowedSigners;
 use crate::bundle::load::ReportedSchool;
 use crate::bundle::manifest::{Manifest, sha256_hex};
 use crate::bundle::verify::{signers_message, verify};
+use crate::commands::out::say;
 use crate::commands::{Context, Failure, Outcome, print_json};
 use crate::domain::Period;
 use crate::i18n::{Lang, fill, printable};
@@ -83,7 +84,8 @@ pub(super) fn run(
     let (mut refused, mut unreadable) = (0, 0);
     let mut receipts = Vec::new();
     for path in paths {
-        let shown = path.display().to_string();
+        // The file's name is covered by no signature: shown printable, on one line.
+        let shown = printable(&path.display().to_string());
         let receipt = match std::fs::read(path) {
             Err(e) => {
                 unreadable += 1;
@@ -113,7 +115,7 @@ pub(super) fn run(
             refused += 1;
         }
         if !json {
-            println!("{}", receipt.reason.clone().unwrap_or_default());
+            say!("{}", receipt.reason.clone().unwrap_or_default());
         }
         receipts.push(receipt);
     }
@@ -285,8 +287,8 @@ fn accepted(lang: Lang, bundle: &str, mf: &Manifest, received: Received) -> Rece
     let m = lang.msg();
     let base = [
         ("bundle", &bundle as &dyn std::fmt::Display),
-        ("county", &mf.county),
-        ("code", &mf.county_code),
+        ("county", &printable(&mf.county)),
+        ("code", &printable(&mf.county_code)),
         ("period", &mf.period),
         ("sequence", &mf.sequence),
     ];

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::commands::out::say;
 use crate::commands::{Context, Failure, Outcome, print_json};
 use crate::domain::Period;
 use crate::i18n::fill;
@@ -43,7 +44,7 @@ pub(super) fn run(ctx: &Context, period: Period, out: &Path, json: bool) -> Outc
         print_json(&serde_json::json!({ "workbook": out.display().to_string(), "bytes": bytes.len() }));
     } else {
         let received = bundles.len();
-        println!(
+        say!(
             "{}",
             fill(
                 &m.city_report_done,

@@ -2,6 +2,7 @@
 //! county's current report back; the county reopens with `shenhe reopen --from NOTICE`.
 
 use crate::bundle::manifest::Manifest;
+use crate::commands::out::say;
 use crate::commands::{Context, Failure, Outcome, print_json};
 use crate::domain::Period;
 use crate::i18n::fill;
@@ -60,7 +61,7 @@ pub(super) fn run(
             &serde_json::json!({ "notice": path.display().to_string(), "sequence": bundle.sequence, "allowed_signers": line }),
         );
     } else {
-        println!(
+        say!(
             "{}",
             fill(
                 &m.city_returned,
@@ -74,8 +75,8 @@ pub(super) fn run(
                 ]
             )
         );
-        println!("{}", m.city_key_line);
-        println!("{line}");
+        say!("{}", m.city_key_line);
+        say!("{line}");
     }
     Ok(())
 }

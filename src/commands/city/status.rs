@@ -3,6 +3,7 @@
 
 use crate::bundle::city_status::{CountyStatus, conflict_lines, statuses, summary};
 use crate::bundle::manifest::StateCounts;
+use crate::commands::out::{say, say_text};
 use crate::commands::{Context, Failure, Outcome, print_json};
 use crate::domain::Period;
 use crate::i18n::{Lang, fill};
@@ -18,11 +19,11 @@ pub(super) fn run(ctx: &Context, period: Period, json: bool) -> Outcome {
         return Ok(());
     }
     let now = crate::clock::now().format("%Y-%m-%d %H:%M").to_string();
-    println!("{}", fill(&m.city_status_title, &[("city", &ctx.config.city.name), ("period", &period), ("now", &now)]));
-    print!("{}", table(lang, &rows));
-    println!("{}", summary(lang, &rows));
+    say!("{}", fill(&m.city_status_title, &[("city", &ctx.config.city.name), ("period", &period), ("now", &now)]));
+    say_text!("{}", table(lang, &rows));
+    say!("{}", summary(lang, &rows));
     for line in conflict_lines(lang, &rows) {
-        println!("{line}");
+        say!("{line}");
     }
     Ok(())
 }
