@@ -233,13 +233,7 @@ impl County {
         let mut s = Store::open(&store).expect("create store");
         let csv = dir.path().join(format!("{PERIOD}_{}.csv", COUNTY.1));
         std::fs::write(&csv, synthetic::county_sheet(COUNTY, schools, SEED)).expect("write CSV");
-        let request = ImportRequest {
-            period,
-            files: vec![csv],
-            sheets: Vec::new(),
-            actor: AUDITOR.into(),
-            at: IMPORTED_AT.into(),
-        };
+        let request = ImportRequest::new(period, vec![csv], AUDITOR, IMPORTED_AT);
         import_files(&mut s, &request, &mut |_| {}).expect("import");
         check_period(&mut s, period, &common.config.rules, IMPORTED_AT, AUDITOR).expect("check");
         review(&mut s, period, SEED);

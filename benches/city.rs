@@ -342,8 +342,7 @@ fn county_bundle(dir: &Path, index: usize, county: (&str, &str, &str), schools: 
     // The counties take distinct ranges of school codes, as national codes are distinct.
     let sheet = synthetic::numbered_county_sheet(county, schools, SEED.wrapping_add(index as u64), index * 10_000);
     std::fs::write(&csv, sheet).expect("write CSV");
-    let request =
-        ImportRequest { period, files: vec![csv], sheets: Vec::new(), actor: AUDITOR.into(), at: IMPORTED_AT.into() };
+    let request = ImportRequest::new(period, vec![csv], AUDITOR, IMPORTED_AT);
     import_files(&mut store, &request, &mut |_| {}).expect("import");
     check_period(&mut store, period, &config.rules, IMPORTED_AT, AUDITOR).expect("check");
     review(&mut store, period, SEED ^ index as u64);

@@ -180,6 +180,7 @@ fn request(csv: &Path) -> ImportRequest {
         sheets: vec![],
         actor: "bench".into(),
         at: "2026-10-02T09:00:00+08:00".into(),
+        limits: Default::default(),
     }
 }
 

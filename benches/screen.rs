@@ -297,8 +297,7 @@ impl Fixture {
             let period: Period = period.parse().expect("period");
             let csv = dir.path().join(format!("{period}.csv"));
             std::fs::write(&csv, text).expect("write CSV");
-            let request =
-                ImportRequest { period, files: vec![csv], sheets: Vec::new(), actor: ACTOR.into(), at: AT.into() };
+            let request = ImportRequest::new(period, vec![csv], ACTOR, AT);
             import_files(&mut store, &request, &mut |_| {}).expect("import");
             findings = check_period(&mut store, period, &Config::default().rules, AT, ACTOR).expect("check").findings;
         }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::{KeyBindings, Keymap};
 use crate::domain::PeriodKind;
 use crate::i18n::{Lang, fill};
+use crate::import::limits::SheetLimits;
 use crate::rules::RuleSettings;
 
 /// The defaults, and the documentation of every key.
@@ -28,6 +29,7 @@ pub struct Config {
     pub backup: Backup,
     pub keys: KeyBindings,
     pub city: City,
+    pub limits: SheetLimits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +190,10 @@ impl Config {
                 "factor" => m.expected_factor.clone(),
                 _ => m.expected_positive.clone(),
             };
+            return Err(fill(&m.config_bad_value, &[("key", &key), ("value", &value), ("expected", &expected)]));
+        }
+        if let Some((key, value, range)) = self.limits.problem() {
+            let expected = fill(&m.expected_between, &[("range", &range)]);
             return Err(fill(&m.config_bad_value, &[("key", &key), ("value", &value), ("expected", &expected)]));
         }
         if let Err(e) = Keymap::new(&self.keys) {

@@ -44,8 +44,7 @@ pub fn load(store: &mut Store, dir: &Path, rules: &RuleSettings, actor: &str, at
         let file = dir.join(name);
         std::fs::write(&file, bytes)?;
         let period: Period = period.parse().expect("sample periods are valid");
-        let request =
-            ImportRequest { period, files: vec![file], sheets: Vec::new(), actor: actor.into(), at: at.into() };
+        let request = ImportRequest::new(period, vec![file], actor, at);
         import_files(store, &request, &mut |_| {})?;
         check_period(store, period, rules, at, actor)?;
     }

@@ -51,8 +51,7 @@ impl County {
         let period: Period = "2026Q3".parse().unwrap();
         let mut store = Store::open(&dir.path().join("s.db")).unwrap();
         let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(fixture);
-        let request =
-            ImportRequest { period, files: vec![file], sheets: Vec::new(), actor: "测试".into(), at: NOW.into() };
+        let request = ImportRequest::new(period, vec![file], "测试", NOW);
         import_files(&mut store, &request, &mut |_| {}).unwrap();
         let keys_dir = dir.path().join("keys");
         let key = keys::init(&keys_dir, "test").unwrap();
@@ -372,8 +371,7 @@ fn the_schools_read_back_from_a_bundle_are_the_countys() {
     let period: Period = "2026Q3".parse().unwrap();
     let mut store = Store::open_in_memory().unwrap();
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reordered_extra.csv");
-    let request =
-        ImportRequest { period, files: vec![file], sheets: Vec::new(), actor: "测试".into(), at: NOW.into() };
+    let request = ImportRequest::new(period, vec![file], "测试", NOW);
     import_files(&mut store, &request, &mut |_| {}).unwrap();
     let expected = store.current_data(period).unwrap();
     assert_eq!(loaded.len(), expected.len());
@@ -396,8 +394,7 @@ fn a_decision_made_while_an_export_is_built_does_not_slip_past_the_report() {
     let db = dir.path().join("s.db");
     let mut store = Store::open(&db).unwrap();
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/utf8.csv");
-    let request =
-        ImportRequest { period, files: vec![file], sheets: Vec::new(), actor: "测试".into(), at: NOW.into() };
+    let request = ImportRequest::new(period, vec![file], "测试", NOW);
     import_files(&mut store, &request, &mut |_| {}).unwrap();
     let keys_dir = dir.path().join("keys");
     keys::init(&keys_dir, "test").unwrap();

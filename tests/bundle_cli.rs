@@ -227,6 +227,27 @@ fn export_needs_the_county_code() {
     assert!(!home.private_key_file().exists() && !home.path().join("bundles").exists());
 }
 
+/// 附件5 makes 填表人 and 联系电话 必填: an export with `[auditor]` unset (or half set) is a usage
+/// error naming the missing keys and the config file; nothing is written, no key made, the
+/// period stays open.
+#[test]
+fn export_needs_the_auditor_on_every_form() {
+    for (auditor, missing) in [("", "[auditor] name, phone"), ("[auditor]\nname = \"张敏\"\n", "[auditor] phone")] {
+        let home =
+            Home::with_config(&format!("[county]\ncode = \"410102\"\nname = \"中原区\"\ncity = \"郑州市\"\n{auditor}"));
+        home.ok(&["import", &fixture("unfilled.csv"), "--period", PERIOD]);
+        let out = home.out();
+        let o =
+            home.run(&["export", "--period", PERIOD, "--out", out.to_str().unwrap(), "--force", "--reason", "原因"]);
+        assert_eq!(o.status.code(), Some(2), "{}", said(&o));
+        let err = stderr(&o);
+        assert!(err.contains(missing), "{missing}: {err}");
+        assert!(err.contains(&home.path().join("config.toml").display().to_string()), "{err}");
+        assert!(!out.exists() && !home.private_key_file().exists(), "nothing written, no key made");
+        home.ok(&["approve", "--period", PERIOD, "--school", FILLED[0]]);
+    }
+}
+
 /// A file already under the bundle's name is never overwritten, and the period stays open.
 #[test]
 fn an_existing_file_is_not_overwritten_and_the_period_stays_open() {

@@ -149,6 +149,54 @@ fn formulas_in_refused_cells_do_not_survive_into_the_rejects_file() {
     }
 }
 
+/// Control characters never get into the store: a school name carrying a terminal escape is
+/// refused at import with its place; a reason typed with one is refused before anything is
+/// decided; a name's line break becomes a space, so `list` shows it on one line.
+#[test]
+fn control_characters_are_refused_at_import_and_in_typed_reasons() {
+    let home = Home::new();
+    let sheet = |name: &str| format!("学校标识码,学校名称,学生数\n2141010201,\"{name}\",300\n");
+    let bad = home.path().join("bad.csv");
+    std::fs::write(&bad, sheet("一小\u{1b}[2J\r伪造行")).unwrap();
+    let out = home.run(&["import", bad.to_str().unwrap(), "--period", "2026Q3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("bad.csv:2:学校名称: 含有控制字符或不可见字符 U+001B"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains('\u{1b}'));
+
+    let good = home.path().join("good.csv");
+    std::fs::write(&good, sheet("一小\r\n分校")).unwrap();
+    assert_eq!(home.run(&["import", good.to_str().unwrap(), "--period", "2026Q3"]).status.code(), Some(0));
+    let list = json(&home.run(&["list", "--period", "2026Q3", "--json"]));
+    assert_eq!(list[0]["name"], "一小 分校", "{list}");
+
+    let out = home.run(&["return", "--period", "2026Q3", "--school", "2141010201", "--reason", "带宽\u{1b}[31m有误"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("U+001B"), "{}", stderr(&out));
+    let list = json(&home.run(&["list", "--period", "2026Q3", "--json"]));
+    assert_ne!(list[0]["state"], "returned", "nothing decided: {list}");
+}
+
+/// `[limits]` in the config: a province with longer school names raises `name_chars`.
+#[test]
+fn a_province_sets_its_own_field_limits() {
+    let home = Home::new();
+    let long = "名".repeat(150);
+    let sheet = home.path().join("long.csv");
+    std::fs::write(&sheet, format!("学校标识码,学校名称,学生数\n2141010201,{long},300\n")).unwrap();
+    let out = home.run(&["import", sheet.to_str().unwrap(), "--period", "2026Q3"]);
+    assert!(
+        stderr(&out).contains("long.csv:2:学校名称:") && stderr(&out).contains("不超过 100 个字符"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(home.path().join("config.toml"), "[limits]\nname_chars = 200\n").unwrap();
+    assert_eq!(home.run(&["import", sheet.to_str().unwrap(), "--period", "2026Q3"]).status.code(), Some(0));
+    std::fs::write(home.path().join("config.toml"), "[limits]\ntext_chars = 40000\n").unwrap();
+    let out = home.run(&["import", sheet.to_str().unwrap(), "--period", "2026Q3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("limits.text_chars"), "{}", stderr(&out));
+}
+
 #[test]
 fn english_on_request() {
     let home = Home::new();

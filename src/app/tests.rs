@@ -397,6 +397,7 @@ pub(crate) fn city_store() -> Store {
             sheets: Vec::new(),
             actor: "市".into(),
             at: "2026-10-06T09:00:00+08:00".into(),
+            limits: Default::default(),
         };
         crate::import::import_files(&mut store, &request, &mut |_| {}).unwrap();
         let created_at = if inside_window { "2026-10-05T16:20:00+08:00" } else { "2026-10-08T09:05:00+08:00" };

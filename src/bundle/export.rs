@@ -57,6 +57,9 @@ pub struct Exported {
 pub enum ExportError {
     #[error("[county] code is not set")]
     NoCountyCode,
+    /// 附件5 says 填表人 and 联系电话 are 必填: every form of the bundle would print them blank.
+    #[error("[auditor] {missing} is not set")]
+    NoAuditor { missing: &'static str },
     #[error("period {period} is reported already (bundle {sequence})")]
     Reported { period: Period, sequence: u32 },
     #[error("{} schools are not decided yet", schools.len())]
@@ -82,6 +85,7 @@ impl ExportError {
         let m = lang.msg();
         match self {
             ExportError::NoCountyCode => m.export_no_county_code.clone(),
+            ExportError::NoAuditor { missing } => fill(&m.export_no_auditor, &[("keys", missing)]),
             ExportError::Reported { period, sequence } => {
                 fill(&m.export_reported, &[("period", period), ("sequence", sequence)])
             }
@@ -177,6 +181,13 @@ pub fn export(
     let code = config.county.code.trim();
     if code.is_empty() {
         return Err(ExportError::NoCountyCode);
+    }
+    let auditor = &config.auditor;
+    match (auditor.name.trim().is_empty(), auditor.phone.trim().is_empty()) {
+        (true, true) => return Err(ExportError::NoAuditor { missing: "name, phone" }),
+        (true, false) => return Err(ExportError::NoAuditor { missing: "name" }),
+        (false, true) => return Err(ExportError::NoAuditor { missing: "phone" }),
+        (false, false) => {}
     }
     let period = request.period;
     if let Some(done) = finish_interrupted(store, period)? {

@@ -5,6 +5,7 @@
 
 use super::archive::{LIMITS, Opened};
 use crate::domain::{ReviewState, SubmissionData};
+use crate::import::limits::SheetLimits;
 use crate::import::read::text_rows;
 use crate::import::row::{Layout, find_header};
 
@@ -28,9 +29,13 @@ pub fn schools(bundle: &[u8]) -> Result<Vec<ReportedSchool>, String> {
     let bytes = archive.read(SCHOOLS, LIMITS.entry_bytes).map_err(|e| format!("{e:?}"))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| format!("{SCHOOLS}: {e}"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let rows: Vec<_> = text_rows(text, b',').map(|(row, _)| row).collect();
+    // Read as widely as any county's `[limits]` may have allowed: the county checked its own.
+    let widest = SheetLimits::widest();
+    let rows: Vec<_> = text_rows(text, b',', widest.columns)
+        .map(|r| r.map(|(row, _)| row).map_err(|hit| format!("{SCHOOLS} row {}: {:?}", hit.row, hit.limit)))
+        .collect::<Result<_, _>>()?;
     let header = find_header(&rows).ok_or_else(|| format!("{SCHOOLS}: no header row"))?;
-    let layout = Layout::from_header(&rows[header]).map_err(|e| format!("{SCHOOLS}: {e:?}"))?;
+    let layout = Layout::from_header(&rows[header]).map_err(|e| format!("{SCHOOLS}: {e:?}"))?.with_limits(widest);
     let mut schools = Vec::with_capacity(rows.len().saturating_sub(header + 1));
     for row in rows.iter().skip(header + 1).filter(|r| !r.is_blank()) {
         let mut data = layout.read(row).map_err(|problems| format!("{SCHOOLS} row {}: {problems:?}", row.number))?;

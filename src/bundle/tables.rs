@@ -36,11 +36,15 @@ pub use crate::store::{ReturnedSchool, SchoolRecord};
 /// 修订版本, then every extra column any school has, in the order first seen (empty where a
 /// school lacks it). Read back by `shenhe import`, the two review columns become extras.
 pub fn schools_csv(rows: &[SchoolRecord]) -> Vec<u8> {
+    // Each heading's position, found by hashing: with hundreds of extra columns, searching the
+    // list for every cell made the export quadratic in them.
     let mut extras: Vec<&str> = Vec::new();
+    let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (heading, _) in rows.iter().flat_map(|r| &r.data.extras) {
-        if !extras.contains(&heading.as_str()) {
+        position.entry(heading.as_str()).or_insert_with(|| {
             extras.push(heading);
-        }
+            extras.len() - 1
+        });
     }
     let mut header: Vec<String> = Field::ALL.iter().map(|f| column_of(*f).header_zh().to_string()).collect();
     header.extend(["审核状态".to_string(), "修订版本".to_string()]);
@@ -49,9 +53,14 @@ pub fn schools_csv(rows: &[SchoolRecord]) -> Vec<u8> {
     for r in rows {
         let mut record: Vec<String> = Field::ALL.iter().map(|f| importable_value(*f, &r.data)).collect();
         record.extend([r.state.label_zh().to_string(), r.revision.to_string()]);
-        for heading in &extras {
-            let value = r.data.extras.iter().find(|(h, _)| h == heading).map(|(_, v)| v.clone());
-            record.push(value.unwrap_or_default());
+        let known = record.len();
+        record.resize(known + extras.len(), String::new());
+        for (heading, value) in &r.data.extras {
+            let cell = &mut record[known + position[heading.as_str()]];
+            // A heading given twice keeps its first value, as a lookup by heading would.
+            if cell.is_empty() {
+                cell.clone_from(value);
+            }
         }
         records.push(record);
     }
@@ -337,6 +346,7 @@ mod tests {
             sheets: Vec::new(),
             actor: "市州".into(),
             at: "2026-10-06T09:00:00+08:00".into(),
+            limits: Default::default(),
         };
         import_files(&mut store, &request, &mut |_| {}).unwrap_or_else(|e| panic!("{}", e.user_message(Lang::En)));
         store.current_data(period).unwrap()

@@ -70,7 +70,8 @@ pub fn flag(ctx: &Context, args: FlagArgs) -> Outcome {
 fn nonempty<'a>(ctx: &Context, text: Option<&'a str>, what: &str) -> Result<Option<&'a str>, Failure> {
     match text.map(str::trim) {
         Some("") => Err(Failure::usage(fill(&ctx.lang.msg().decide_empty_text, &[("what", &what)]))),
-        other => Ok(other),
+        Some(text) => super::typed_text(ctx, text, what).map(|()| Some(text)),
+        None => Ok(None),
     }
 }
 

@@ -41,6 +41,11 @@ pub fn run(ctx: &Context) -> Outcome {
         let (code, name, city) = crate::sample::COUNTY;
         demo_ctx.config.county = crate::config::County { code: code.into(), name: name.into(), city: city.into() };
     }
+    // The sample county's auditor, so that the demo's export has the 填表人 附件5 requires.
+    if demo_ctx.config.auditor.name.trim().is_empty() || demo_ctx.config.auditor.phone.trim().is_empty() {
+        demo_ctx.config.auditor =
+            crate::config::Auditor { name: "示例审核员".into(), phone: "0371-00000000".into() };
+    }
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         return super::review::run(&demo_ctx, None);
     }

@@ -30,6 +30,7 @@ pub fn run(ctx: &Context, args: ReturnArgs) -> Outcome {
     if reason.is_empty() {
         return Err(Failure::usage(fill(&m.decide_empty_text, &[("what", &m.word_reason)])));
     }
+    super::typed_text(ctx, reason, &m.word_reason)?;
     let mut store = ctx.open_store()?;
     let period = ctx.period_or_latest(&store, args.period)?;
     let refused_with = |e: StoreError| Failure::refused(e.user_message(lang));

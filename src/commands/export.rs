@@ -26,6 +26,9 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
     let mut store = ctx.open_store()?;
     let period = ctx.period_or_latest(&store, args.period)?;
     let out_dir = args.out.unwrap_or_else(|| ctx.paths.bundles_dir(&ctx.config));
+    if let Some(reason) = &args.reason {
+        super::typed_text(ctx, reason, &m.word_reason)?;
+    }
     let actor = ctx.actor();
     let request = Request {
         period,
@@ -46,6 +49,10 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
         export::ExportError::NoCountyCode => {
             Failure::usage(fill(&m.export_no_county_code_at, &[("config", &ctx.paths.config.display())]))
         }
+        export::ExportError::NoAuditor { missing } => Failure::usage(fill(
+            &m.export_no_auditor_at,
+            &[("keys", &missing), ("config", &ctx.paths.config.display())],
+        )),
         other => Failure::refused(other.user_message(lang)),
     })?;
     tracing::info!(%period, sequence = done.sequence, bytes = done.bytes, resumed = done.resumed, "exported");

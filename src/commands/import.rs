@@ -25,6 +25,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Outcome {
         sheets: args.sheets.clone(),
         actor: ctx.actor(),
         at: crate::clock::now().to_rfc3339(),
+        limits: ctx.config.limits,
     };
     let bar = ProgressBar::hidden();
     let show_bar = std::io::stderr().is_terminal();
@@ -65,7 +66,8 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Outcome {
             Ok(())
         }
         Err(ImportError::Rejected(rejects, summary)) => {
-            let mut message = fill(&m.import_refused, &[("cells", &rejects.len()), ("rows", &summary.rejected)]);
+            let mut message =
+                fill(&m.import_refused, &[("cells", &summary.rejected_cells), ("rows", &summary.rejected)]);
             for r in rejects.iter().take(SHOWN_REJECTS) {
                 message.push_str("\n  ");
                 message.push_str(&r.line(lang));
@@ -75,16 +77,26 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Outcome {
                     Failure::refused(fill(&m.import_rejects_unwritable, &[("file", &path.display()), ("reason", &e)]))
                 })?;
                 message.push('\n');
-                message.push_str(&fill(&m.import_rejects_written, &[("file", &path.display())]));
-            } else if rejects.len() > SHOWN_REJECTS {
+                let unlisted = summary.rejected_cells - rejects.len() as u64;
+                message.push_str(&if unlisted == 0 {
+                    fill(&m.import_rejects_written, &[("file", &path.display())])
+                } else {
+                    let kept = rejects.len();
+                    fill(
+                        &m.import_rejects_written_first,
+                        &[("file", &path.display()), ("kept", &kept), ("more", &unlisted)],
+                    )
+                });
+            } else if summary.rejected_cells > SHOWN_REJECTS as u64 {
                 message.push('\n');
-                message.push_str(&fill(&m.import_rejects_more, &[("count", &(rejects.len() - SHOWN_REJECTS))]));
+                let more = summary.rejected_cells - SHOWN_REJECTS as u64;
+                message.push_str(&fill(&m.import_rejects_more, &[("count", &more)]));
             }
             if args.json {
                 print_json(&serde_json::json!({
                     "period": summary.period, "files": summary.files, "rows": summary.rows,
                     "schools": summary.schools, "new_schools": 0, "new_revisions": 0, "unchanged": 0,
-                    "unfilled": summary.unfilled, "rejected": summary.rejected,
+                    "unfilled": summary.unfilled, "rejected": summary.rejected, "rejected_cells": summary.rejected_cells,
                     "extra_columns": summary.extra_columns, "rejects": rejects,
                 }));
             }

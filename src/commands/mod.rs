@@ -116,6 +116,19 @@ pub fn run(ctx: &Context, command: Option<Command>, period: Option<Period>) -> O
 }
 
 /// Prints `value` as one JSON document on stdout.
+/// Refuses text the user typed for the record (a reason, a note) if it holds a control or
+/// invisible character: it goes into bundles, notices and logs that others read and print.
+/// Line breaks are kept.
+pub(crate) fn typed_text(ctx: &Context, text: &str, what: &str) -> Result<(), Failure> {
+    match text.chars().find(|&c| c != '\n' && crate::i18n::is_hidden(c)) {
+        Some(c) => Err(Failure::usage(crate::i18n::fill(
+            &ctx.lang.msg().typed_text_hidden,
+            &[("what", &what), ("code", &format!("U+{:04X}", c as u32))],
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) {
     // JSON escapes every control character itself; `out` keeps a closed pipe quiet.
     out::line(serde_json::to_string_pretty(value).expect("plain data always serialises"));

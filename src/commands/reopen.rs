@@ -33,6 +33,7 @@ pub fn run(ctx: &Context, args: ReopenArgs) -> Outcome {
             if reason.is_empty() {
                 return Err(Failure::usage(m.reopen_no_reason.clone()));
             }
+            super::typed_text(ctx, &reason, &m.word_reason)?;
             (ctx.period_or_latest(&store, args.period)?, reason)
         }
     };

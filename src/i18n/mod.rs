@@ -52,19 +52,19 @@ pub fn fill(template: &str, args: &[(&str, &dyn Display)]) -> String {
 /// spaces, a BOM), written as escapes such as `\u{1b}`. A hostile or damaged file can then
 /// neither garble the clerk's console nor hide what is wrong with it.
 pub fn printable(text: &str) -> String {
-    escaped(text, hidden).into_owned()
+    escaped(text, is_hidden).into_owned()
 }
 
 /// What a command prints, as the terminal gets it: [`printable`], but the line breaks of the
 /// message itself stay (a line of outside text has its own breaks escaped by `printable`
 /// where it is put into the message, or refused at import).
 pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    escaped(text, |c| c != '\n' && hidden(c))
+    escaped(text, |c| c != '\n' && is_hidden(c))
 }
 
 /// Control characters (C0, DEL, C1), and the invisible ones that reorder or hide text: bidi
 /// controls, zero-width spaces, a BOM.
-fn hidden(c: char) -> bool {
+pub fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
@@ -117,7 +117,7 @@ mod tests {
     fn nothing_that_moves_the_cursor_or_reorders_text_reaches_the_terminal() {
         let hostile = "\r\u{1b}[2KVALID\u{8}\u{7f}\u{9b}2J\u{202e}evil\u{2066}\ttab\nnext line";
         let shown = terminal_safe(hostile);
-        assert!(!shown.chars().any(|c| c != '\n' && hidden(c)), "{shown:?}");
+        assert!(!shown.chars().any(|c| c != '\n' && is_hidden(c)), "{shown:?}");
         assert_eq!(shown.lines().count(), 2, "the message's own line break stays");
         assert!(shown.starts_with("\\r\\u{1b}[2KVALID"), "{shown}");
         assert!(!printable(hostile).contains('\n'), "outside text keeps to one line");

@@ -1,7 +1,6 @@
 //! `shenhe import`: files → typed rows → one store transaction. An import lands whole or not
 //! at all; every bad cell is named by file, row (as Excel shows it) and column.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -11,11 +10,13 @@ use crate::i18n::{Lang, fill, printable};
 use crate::store::{ImportBatch, Store, StoreError};
 
 pub mod header;
+pub mod limits;
 pub(crate) mod read;
 mod reader;
 pub mod rejects;
 pub(crate) mod row;
 pub mod value;
+mod workbook_guard;
 
 pub use header::Column;
 pub use read::RawRow;
@@ -33,6 +34,22 @@ pub struct ImportRequest {
     pub actor: String,
     /// When, as RFC 3339: the clock is injected so tests are repeatable.
     pub at: String,
+    /// What a sheet's fields may hold (`[limits]`).
+    pub limits: limits::SheetLimits,
+}
+
+impl ImportRequest {
+    /// One run over `files`, reading the one sheet with a header, under the default limits.
+    pub fn new(period: Period, files: Vec<PathBuf>, actor: impl Into<String>, at: impl Into<String>) -> Self {
+        ImportRequest {
+            period,
+            files,
+            sheets: Vec::new(),
+            actor: actor.into(),
+            at: at.into(),
+            limits: Default::default(),
+        }
+    }
 }
 
 /// What an import did; also the `--json` object.
@@ -54,6 +71,8 @@ pub struct ImportSummary {
     pub unfilled: u64,
     /// Rows refused (the import is then not applied).
     pub rejected: u64,
+    /// Cells refused, in all; the first [`limits::REJECTS_KEPT`] are listed.
+    pub rejected_cells: u64,
     /// Columns shenhe does not know: kept with every row, never dropped.
     pub extra_columns: Vec<String>,
     /// School codes accepted with a warning: not in the national 10-digit format.
@@ -86,8 +105,18 @@ pub enum ImportError {
     BadEncoding { file: String, line: usize },
     #[error("{file}: damaged workbook: {reason}")]
     DamagedWorkbook { file: String, reason: String },
-    #[error("{file}: the sheet spreads over {cells} cells")]
-    SheetTooLarge { file: String, cells: u64, far: String },
+    #[error("{file}: {bytes} bytes, more than {limit}")]
+    FileTooLarge { file: String, bytes: u64, limit: u64 },
+    #[error("{file}: not a regular file ({kind})")]
+    NotAFile { file: String, kind: &'static str },
+    /// XLS and ODS: calamine reads them whole before anything can be counted.
+    #[error("{file}: {format} is not read")]
+    OldFormat { file: String, format: &'static str },
+    #[error("{file}: part {part}: {problem:?}")]
+    UnsafeWorkbook { file: String, part: String, problem: workbook_guard::PartProblem },
+    /// `row` 1-based, `column` 0-based.
+    #[error("{file}:{row}:{column}: {limit:?}")]
+    LimitHit { file: String, row: u32, column: u32, limit: read::Limit },
     #[error("{file}: no sheet {sheet}")]
     NoSuchSheet { file: String, sheet: String, sheets: Vec<String> },
     #[error("{file}: several sheets have data")]
@@ -96,6 +125,8 @@ pub enum ImportError {
     NoHeader { file: String },
     #[error("{file}:{row}: missing columns")]
     MissingColumns { file: String, row: u32, columns: Vec<Column> },
+    #[error("{file}:{row}: header cell {column} longer than {limit}")]
+    HeaderTooLong { file: String, row: u32, column: u32, text: String, limit: u32 },
     #[error("{file}:{row}: column given twice")]
     DuplicateColumn { file: String, row: u32, first: String, second: String },
     #[error("{file}: no data rows below the header")]
@@ -122,10 +153,45 @@ impl ImportError {
             ImportError::DamagedWorkbook { file, reason } => {
                 fill(&m.import_damaged_workbook, &[("file", &printable(file)), ("reason", &printable(reason))])
             }
-            ImportError::SheetTooLarge { file, cells, far } => fill(
-                &m.import_sheet_too_large,
-                &[("file", &printable(file)), ("cells", cells), ("far", far), ("limit", &read::MAX_SHEET_CELLS)],
-            ),
+            ImportError::FileTooLarge { file, bytes, limit } => {
+                fill(&m.import_file_too_large, &[("file", &printable(file)), ("bytes", bytes), ("limit", limit)])
+            }
+            ImportError::NotAFile { file, kind } => {
+                fill(&m.import_not_a_file, &[("file", &printable(file)), ("kind", kind)])
+            }
+            ImportError::OldFormat { file, format } => {
+                fill(&m.import_old_format, &[("file", &printable(file)), ("format", format)])
+            }
+            ImportError::UnsafeWorkbook { file, part, problem } => {
+                use workbook_guard::PartProblem;
+                let problem = match problem {
+                    PartProblem::TooManyParts { parts } => {
+                        return fill(&m.import_too_many_parts, &[("file", &printable(file)), ("parts", parts)]);
+                    }
+                    PartProblem::TooLarge { limit } => fill(&m.part_too_large, &[("limit", limit)]),
+                    PartProblem::RunTooLong { limit } => fill(&m.part_run_too_long, &[("limit", limit)]),
+                    PartProblem::BadReference(r) => fill(&m.part_bad_reference, &[("reference", &excerpt(r))]),
+                    PartProblem::TooManyStrings(n) => fill(&m.part_too_many_strings, &[("count", &excerpt(n))]),
+                };
+                fill(
+                    &m.import_unsafe_workbook,
+                    &[("file", &printable(file)), ("part", &printable(part)), ("problem", &problem)],
+                )
+            }
+            ImportError::LimitHit { file, row, column, limit } => {
+                let what = match limit {
+                    read::Limit::CellChars => fill(&m.limit_cell_chars, &[("limit", &limits::CELL_CHARS)]),
+                    read::Limit::Cells => fill(&m.limit_cells, &[("limit", &limits::CELLS)]),
+                    read::Limit::TextBytes => fill(&m.limit_text_bytes, &[("limit", &limits::TEXT_BYTES)]),
+                    read::Limit::Columns(n) => fill(&m.limit_columns, &[("limit", n)]),
+                    read::Limit::Rows => fill(&m.limit_rows, &[("limit", &limits::SHEET_ROWS)]),
+                };
+                let column = row::column_letter(*column as usize);
+                fill(
+                    &m.import_limit_hit,
+                    &[("file", &printable(file)), ("row", row), ("column", &column), ("what", &what)],
+                )
+            }
             ImportError::NoSuchSheet { file, sheet, sheets } => fill(
                 &m.import_no_such_sheet,
                 &[("file", &printable(file)), ("sheet", &printable(sheet)), ("sheets", &names(sheets))],
@@ -151,10 +217,20 @@ impl ImportError {
                 &m.import_duplicate_column,
                 &[("file", &printable(file)), ("row", row), ("first", &excerpt(first)), ("second", &excerpt(second))],
             ),
+            ImportError::HeaderTooLong { file, row, column, text, limit } => fill(
+                &m.import_header_too_long,
+                &[
+                    ("file", &printable(file)),
+                    ("row", row),
+                    ("column", &row::column_letter(*column as usize)),
+                    ("text", text),
+                    ("limit", limit),
+                ],
+            ),
             ImportError::NoDataRows { file, header_row } => {
                 fill(&m.import_no_data_rows, &[("file", &printable(file)), ("row", header_row)])
             }
-            ImportError::Rejected(rejects, _) => fill(&m.import_rejected, &[("count", &rejects.len())]),
+            ImportError::Rejected(_, summary) => fill(&m.import_rejected, &[("count", &summary.rejected_cells)]),
             ImportError::Store(e) => e.user_message(lang),
         }
     }
@@ -216,8 +292,7 @@ pub fn import_files(
     let Checked { mut summary, rejects, sources } = read.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
     written?;
 
-    if !rejects.is_empty() {
-        summary.rejected = rejects.iter().map(|r| (&r.file, r.row)).collect::<HashSet<_>>().len() as u64;
+    if summary.rejected > 0 {
         return Err(ImportError::Rejected(rejects, Box::new(summary)));
     }
     let counts = batch.counts();

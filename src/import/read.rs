@@ -1,12 +1,13 @@
 //! Turning a file into rows of text cells, numbered as Excel shows them: the encoding of a
 //! CSV is detected, and a workbook's sheet is chosen.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 use std::path::Path;
 
 use calamine::{Data, Reader};
 
-use super::ImportError;
+use super::{ImportError, limits, workbook_guard};
+use crate::files::ReadProblem;
 
 /// One row of a sheet, as text cells.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,26 +28,64 @@ pub enum Source {
     /// A CSV (or tab-separated text) decoded to UTF-8.
     Text { text: String, encoding: &'static str },
     /// The chosen sheets of a workbook.
-    Workbook { sheets: Vec<(String, Vec<RawRow>)> },
+    Workbook { sheets: Vec<(String, Sheet)> },
 }
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
+/// Where a reading limit was hit: 1-based row, 0-based column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub row: u32,
+    pub column: u32,
+    pub limit: Limit,
+}
+
+/// A reading limit ([`limits`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// One cell longer than Excel allows.
+    CellChars,
+    /// More non-empty cells than [`limits::CELLS`].
+    Cells,
+    /// More text than [`limits::TEXT_BYTES`].
+    TextBytes,
+    /// A non-empty cell beyond `[limits] columns`.
+    Columns(u32),
+    /// More rows than a sheet has.
+    Rows,
+}
+
 /// Reads a file, by its content rather than its name: a workbook is a workbook even if it is
-/// called `.csv`, and a binary file is refused even if it is called `.csv`.
+/// called `.csv`, and a binary file is refused even if it is called `.csv`. Only a regular file
+/// within [`limits::FILE_BYTES`] is read, and it is checked before a byte is read.
 /// Also gives the file's SHA-256, recorded with the import.
-pub fn open(path: &Path, sheets: &[String]) -> Result<(Source, String), ImportError> {
+pub fn open(path: &Path, sheets: &[String], columns: u32) -> Result<(Source, String), ImportError> {
     use sha2::{Digest, Sha256};
     let file = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| ImportError::Unreadable { file: file.clone(), reason: e.to_string() })?;
+    let bytes = crate::files::read_bounded(path, limits::FILE_BYTES).map_err(|e| match e {
+        ReadProblem::TooLarge { bytes, limit } => ImportError::FileTooLarge { file: file.clone(), bytes, limit },
+        ReadProblem::NotAFile { kind } => ImportError::NotAFile { file: file.clone(), kind },
+        ReadProblem::Io(e) => ImportError::Unreadable { file: file.clone(), reason: e.to_string() },
+    })?;
     if bytes.is_empty() {
         return Err(ImportError::EmptyFile { file });
     }
     let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
-        return Ok((read_workbook(&bytes, &file, sheets)?, sha256));
+    if bytes.starts_with(OLE_MAGIC) {
+        return Err(ImportError::OldFormat { file, format: "XLS" });
+    }
+    if bytes.starts_with(ZIP_MAGIC) {
+        if bytes.len() as u64 > limits::WORKBOOK_BYTES {
+            return Err(ImportError::FileTooLarge { file, bytes: bytes.len() as u64, limit: limits::WORKBOOK_BYTES });
+        }
+        workbook_guard::check(&bytes).map_err(|(part, problem)| ImportError::UnsafeWorkbook {
+            file: file.clone(),
+            part,
+            problem,
+        })?;
+        return Ok((read_workbook(&bytes, &file, sheets, columns)?, sha256));
     }
     let (text, encoding) = decode(bytes, &file)?;
     Ok((Source::Text { text, encoding }, sha256))
@@ -95,39 +134,88 @@ fn decode(bytes: Vec<u8>, file: &str) -> Result<(String, &'static str), ImportEr
 /// The CSV delimiters real files use; the one that yields a recognisable header wins.
 pub const DELIMITERS: [u8; 3] = [b',', b'\t', b';'];
 
-/// The rows of a text source, split by `delimiter`, with the byte offset reached after each.
-pub fn text_rows(text: &str, delimiter: u8) -> impl Iterator<Item = (RawRow, u64)> + '_ {
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
-    let mut record = csv::StringRecord::new();
+/// The rows of a text source, split by `delimiter`, with the byte offset reached after each;
+/// cells are kept up to the last non-empty one. Read field by field (csv-core), so that no row
+/// or cell can take more memory than the limits allow: a row of 20,000 columns or a cell of
+/// 40 MB stops the reading at that cell.
+pub fn text_rows(text: &str, delimiter: u8, columns: u32) -> impl Iterator<Item = Result<(RawRow, u64), Hit>> + '_ {
+    let bytes = text.as_bytes();
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    let mut field = vec![0u8; 1024];
+    let (mut at, mut done) = (0usize, false);
     // Excel shows a quoted field's line breaks inside one row, but shows blank lines as rows
     // (which the csv reader skips): so count the physical lines up to each record's start and
     // take away the line breaks that sat inside earlier fields.
     let (mut scanned_to, mut lines_before, mut breaks_inside_fields) = (0usize, 0u64, 0u64);
     std::iter::from_fn(move || {
-        // Reading from a &str cannot fail on IO or UTF-8; a read error means the end.
-        if !reader.read_record(&mut record).unwrap_or(false) {
+        if done {
             return None;
         }
-        let mut start = record.position().map_or(0, |p| p.byte() as usize).min(text.len());
+        let mut start = at;
         // The reader places a record after the previous one's end, before any blank lines.
-        while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
             start += 1;
         }
-        lines_before += text.as_bytes()[scanned_to..start].iter().filter(|&&b| b == b'\n').count() as u64;
-        scanned_to = start;
+        lines_before += bytes[scanned_to..start.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() as u64;
+        scanned_to = start.min(bytes.len());
         let number = u32::try_from(lines_before + 1 - breaks_inside_fields).unwrap_or(u32::MAX);
-        breaks_inside_fields += record.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
-        let cells = record.iter().map(str::to_string).collect();
-        Some((RawRow { number, cells }, reader.position().byte()))
+        let hit = |column: usize, limit| Hit { row: number, column: column as u32, limit };
+        if u64::from(number) > limits::SHEET_ROWS {
+            done = true;
+            return Some(Err(hit(0, Limit::Rows)));
+        }
+        let (mut cells, mut filled, mut index, mut used) = (Vec::new(), 0usize, 0usize, 0usize);
+        loop {
+            let (result, read, wrote) = reader.read_field(&bytes[at..], &mut field[used..]);
+            at += read;
+            used += wrote;
+            match result {
+                csv_core::ReadFieldResult::InputEmpty => {}
+                csv_core::ReadFieldResult::OutputFull => {
+                    if field.len() > limits::CELL_CHARS * 4 {
+                        done = true;
+                        return Some(Err(hit(index, Limit::CellChars)));
+                    }
+                    field.resize(field.len() * 2, 0);
+                }
+                csv_core::ReadFieldResult::Field { record_end } => {
+                    // Delimiters and quotes are ASCII: a field of valid UTF-8 text is valid UTF-8.
+                    let value = std::str::from_utf8(&field[..used]).unwrap_or_default();
+                    used = 0;
+                    breaks_inside_fields += value.matches('\n').count() as u64;
+                    if value.len() > limits::CELL_CHARS && value.chars().count() > limits::CELL_CHARS {
+                        done = true;
+                        return Some(Err(hit(index, Limit::CellChars)));
+                    }
+                    if !value.trim().is_empty() {
+                        if index >= columns as usize {
+                            done = true;
+                            return Some(Err(hit(index, Limit::Columns(columns))));
+                        }
+                        cells.resize(index, String::new());
+                        cells.push(value.to_string());
+                        filled = cells.len();
+                    }
+                    index += 1;
+                    if record_end {
+                        cells.truncate(filled);
+                        return Some(Ok((RawRow { number, cells }, at as u64)));
+                    }
+                }
+                csv_core::ReadFieldResult::End => {
+                    done = true;
+                    return None;
+                }
+            }
+        }
     })
 }
 
 /// Reads a workbook with calamine, which parses whatever the file holds: should it panic on a
 /// hostile file (its cell references are summed without overflow checks, for one), the file is
 /// refused as damaged rather than taking the import down with it.
-fn read_workbook(bytes: &[u8], file: &str, wanted: &[String]) -> Result<Source, ImportError> {
-    std::panic::catch_unwind(|| read_workbook_unguarded(bytes, file, wanted)).unwrap_or_else(|panic| {
+fn read_workbook(bytes: &[u8], file: &str, wanted: &[String], columns: u32) -> Result<Source, ImportError> {
+    std::panic::catch_unwind(|| read_workbook_unguarded(bytes, file, wanted, columns)).unwrap_or_else(|panic| {
         let reason = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -137,19 +225,17 @@ fn read_workbook(bytes: &[u8], file: &str, wanted: &[String]) -> Result<Source, 
     })
 }
 
-fn read_workbook_unguarded(bytes: &[u8], file: &str, wanted: &[String]) -> Result<Source, ImportError> {
+fn read_workbook_unguarded(bytes: &[u8], file: &str, wanted: &[String], columns: u32) -> Result<Source, ImportError> {
     let damaged =
         |e: &dyn std::fmt::Display| ImportError::DamagedWorkbook { file: file.to_string(), reason: e.to_string() };
-    // Open by the container's own type, so a damaged file reports what is wrong with it.
-    let mut book = if bytes.starts_with(OLE_MAGIC) {
-        calamine::open_workbook_from_rs(Cursor::new(bytes)).map(calamine::Sheets::Xls).map_err(|e| damaged(&e))?
-    } else {
-        match calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(Cursor::new(bytes)) {
-            Ok(xlsx) => calamine::Sheets::Xlsx(xlsx),
-            Err(xlsx_error) => calamine::open_workbook_from_rs(Cursor::new(bytes))
-                .map(calamine::Sheets::Ods)
-                .map_err(|_: calamine::OdsError| damaged(&xlsx_error))?,
+    let mut book = match calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(Cursor::new(bytes)) {
+        Ok(book) => book,
+        // calamine reads an OpenDocument sheet whole, repeated cells expanded, before anything
+        // can be counted: a few kilobytes can ask for gigabytes. Refused, saying how to convert.
+        Err(_) if is_opendocument(bytes) => {
+            return Err(ImportError::OldFormat { file: file.to_string(), format: "ODS" });
         }
+        Err(e) => return Err(damaged(&e)),
     };
     let names = book.sheet_names();
     for w in wanted {
@@ -157,94 +243,119 @@ fn read_workbook_unguarded(bytes: &[u8], file: &str, wanted: &[String]) -> Resul
             return Err(ImportError::NoSuchSheet { file: file.to_string(), sheet: w.clone(), sheets: names.clone() });
         }
     }
+    let mut budget = Budget { columns, ..Budget::default() };
     let mut sheets = Vec::new();
     for name in &names {
         if !wanted.is_empty() && !wanted.contains(name) {
             continue;
         }
-        let too_large = |spread: Spread| ImportError::SheetTooLarge {
-            file: format!("{file}[{name}]"),
-            cells: spread.cells,
-            far: format!("{}{}", super::row::column_letter(spread.far.1 as usize), u64::from(spread.far.0) + 1),
-        };
-        let rows = match &mut book {
-            calamine::Sheets::Xlsx(xlsx) => xlsx_rows(xlsx, name).map_err(|e| damaged(&e))?.map_err(too_large)?,
-            other => range_rows(&other.worksheet_range(name).map_err(|e| damaged(&e))?).map_err(too_large)?,
-        };
-        sheets.push((name.clone(), rows));
+        let sheet = xlsx_sheet(&mut book, name, &mut budget).map_err(|e| damaged(&e))?.map_err(|hit| {
+            ImportError::LimitHit {
+                file: format!("{file}[{name}]"),
+                row: hit.row,
+                column: hit.column,
+                limit: hit.limit,
+            }
+        })?;
+        sheets.push((name.clone(), sheet));
     }
     Ok(Source::Workbook { sheets })
 }
 
-/// A sheet may spread over at most this many cells, counted row by row up to each row's last
-/// non-empty cell: a county of 100,000 schools fills some 2.5 million. The limit keeps a
-/// workbook whose cells are scattered as far as XFD1048576 from taking all the PC's memory.
-pub const MAX_SHEET_CELLS: u64 = 10_000_000;
-
-/// How far a sheet's cells spread: the cells its rows would hold, and the farthest one.
-#[derive(Debug, Clone, Copy)]
-pub struct Spread {
-    pub cells: u64,
-    /// 0-based (row, column).
-    pub far: (u32, u32),
+fn is_opendocument(bytes: &[u8]) -> bool {
+    zip::ZipArchive::new(Cursor::new(bytes)).is_ok_and(|mut zip| {
+        let mut mimetype = String::new();
+        zip.by_name("mimetype").is_ok_and(|f| f.take(200).read_to_string(&mut mimetype).is_ok())
+            && mimetype.starts_with("application/vnd.oasis.opendocument")
+    })
 }
 
-/// The rows of an XLSX sheet, read cell by cell. Only rows with a non-empty cell are kept, each
-/// as wide as its last non-empty cell: calamine's own range would be the full rectangle from
-/// the first cell to the last, and a single cell at XFD1048576 makes that 17 billion cells.
-fn xlsx_rows(
+/// What one file's sheets may still take: [`limits::CELLS`] and [`limits::TEXT_BYTES`] over
+/// all of them, and the configured columns.
+#[derive(Debug, Default)]
+struct Budget {
+    cells: u64,
+    text: u64,
+    columns: u32,
+}
+
+/// A sheet's non-empty cells, compactly: one text buffer and 16 bytes a cell, so that a sheet
+/// of 100,000 schools takes some 50 MB rather than a `String` (and an allocation) per cell.
+/// Rows are made one at a time as they are read ([`Sheet::rows`]).
+#[derive(Debug, Default)]
+pub struct Sheet {
+    /// (row, column) 0-based, and the cell's text as `text[start..end]`; sorted.
+    cells: Vec<(u32, u32, u32, u32)>,
+    text: String,
+}
+
+impl Sheet {
+    /// The rows that have a non-empty cell, each as wide as its last one.
+    pub fn rows(&self) -> impl Iterator<Item = RawRow> + '_ {
+        self.cells.chunk_by(|a, b| a.0 == b.0).map(|row| {
+            let width = row.last().map_or(0, |c| c.1 as usize + 1);
+            let mut cells = vec![String::new(); width];
+            for &(_, column, start, end) in row {
+                cells[column as usize] = self.text[start as usize..end as usize].to_string();
+            }
+            RawRow { number: row[0].0.saturating_add(1), cells }
+        })
+    }
+}
+
+/// An XLSX sheet, read cell by cell against the budget. Only non-empty cells are kept:
+/// calamine's own range would be the full rectangle from the first cell to the last, and a
+/// single cell at XFD1048576 makes that 17 billion cells.
+fn xlsx_sheet(
     book: &mut calamine::Xlsx<Cursor<&[u8]>>,
-    sheet: &str,
-) -> Result<Result<Vec<RawRow>, Spread>, calamine::XlsxError> {
-    let mut reader = match book.worksheet_cells_reader(sheet) {
+    name: &str,
+    budget: &mut Budget,
+) -> Result<Result<Sheet, Hit>, calamine::XlsxError> {
+    let mut reader = match book.worksheet_cells_reader(name) {
         Ok(reader) => reader,
         // A chart sheet: no cells, as calamine's own range reads it.
-        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Ok(Vec::new())),
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Ok(Sheet::default())),
         Err(e) => return Err(e),
     };
-    let mut rows: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
+    let mut sheet = Sheet::default();
     while let Some(cell) = reader.next_cell()? {
+        let (row, column) = cell.get_position();
+        let hit = |limit| Ok(Err(Hit { row: row.saturating_add(1), column, limit }));
         let text = cell_text(&Data::from(cell.get_value().clone()));
-        if !text.is_empty() {
-            let (row, column) = cell.get_position();
-            rows.entry(row).or_default().push((column, text));
+        if text.trim().is_empty() {
+            continue;
         }
+        if text.len() > limits::CELL_CHARS && text.chars().count() > limits::CELL_CHARS {
+            return hit(Limit::CellChars);
+        }
+        if column >= budget.columns {
+            return hit(Limit::Columns(budget.columns));
+        }
+        budget.cells += 1;
+        budget.text += text.len() as u64;
+        if budget.cells > limits::CELLS {
+            return hit(Limit::Cells);
+        }
+        if budget.text > limits::TEXT_BYTES {
+            return hit(Limit::TextBytes);
+        }
+        let start = sheet.text.len() as u32;
+        sheet.text.push_str(&text);
+        sheet.cells.push((row, column, start, sheet.text.len() as u32));
     }
-    let width = |cells: &[(u32, String)]| cells.iter().map(|(c, _)| *c).max().map_or(0, |c| u64::from(c) + 1);
-    let cells = rows.values().map(|r| width(r)).sum::<u64>();
-    if cells > MAX_SHEET_CELLS {
-        let far = rows.iter().flat_map(|(r, cells)| cells.iter().map(move |(c, _)| (*r, *c))).max_by_key(|p| p.1);
-        return Ok(Err(Spread { cells, far: far.unwrap_or_default() }));
+    // Sheets are written row by row; a file that is not is still read in Excel's order.
+    if !sheet.cells.is_sorted_by_key(|c| (c.0, c.1)) {
+        sheet.cells.sort_unstable_by_key(|c| (c.0, c.1, c.2));
     }
-    Ok(Ok(rows
-        .into_iter()
-        .map(|(row, cells)| {
-            let mut text = vec![String::new(); width(&cells) as usize];
-            for (column, value) in cells {
-                text[column as usize] = value;
-            }
-            RawRow { number: row.saturating_add(1), cells: text }
-        })
-        .collect()))
-}
-
-/// The rows of a sheet that calamine reads whole (XLS, ODS).
-fn range_rows(range: &calamine::Range<Data>) -> Result<Vec<RawRow>, Spread> {
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    let (rows, columns) = range.get_size();
-    let cells = (rows as u64).saturating_mul(u64::from(col0) + columns as u64);
-    if cells > MAX_SHEET_CELLS {
-        return Err(Spread { cells, far: range.end().unwrap_or_default() });
-    }
-    Ok(range
-        .rows()
-        .enumerate()
-        .map(|(i, cells)| {
-            let mut text: Vec<String> = vec![String::new(); col0 as usize];
-            text.extend(cells.iter().map(cell_text));
-            RawRow { number: row0 + i as u32 + 1, cells: text }
-        })
-        .collect())
+    // A cell given twice (only a hand-made file does): the later one wins, as in Excel.
+    sheet.cells.dedup_by(|later, earlier| {
+        let same = (later.0, later.1) == (earlier.0, earlier.1);
+        if same {
+            *earlier = *later;
+        }
+        same
+    });
+    Ok(Ok(sheet))
 }
 
 /// A cell as the user sees it: whole numbers without `.0`, dates as ISO text.
@@ -295,12 +406,13 @@ mod tests {
 
     #[test]
     fn text_rows_keep_quoted_commas_and_newlines_in_one_row() {
-        let rows: Vec<RawRow> = text_rows("a,b\n\"x,1\",\"two\nlines\"\nz,w\n", b',').map(|(r, _)| r).collect();
+        let rows: Vec<RawRow> =
+            text_rows("a,b\n\"x,1\",\"two\nlines\"\nz,w\n", b',', 256).map(|r| r.unwrap().0).collect();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[1].cells, vec!["x,1", "two\nlines"]);
         assert_eq!(rows[2].number, 3);
         // A blank line is a row in Excel too.
-        let rows: Vec<RawRow> = text_rows("a,b\n\nc,d\n", b',').map(|(r, _)| r).collect();
+        let rows: Vec<RawRow> = text_rows("a,b\n\nc,d\n", b',', 256).map(|r| r.unwrap().0).collect();
         assert_eq!(rows.last().unwrap().number, 3);
     }
 }

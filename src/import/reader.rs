@@ -9,7 +9,9 @@ use std::sync::mpsc::SyncSender;
 
 use super::read::{self, RawRow, Source};
 use super::row::{self, Layout};
-use super::{CHUNK_ROWS, Column, ImportError, ImportRequest, ImportSummary, OddCode, Reject, SourceInfo, WORKBOOK};
+use super::{
+    CHUNK_ROWS, Column, ImportError, ImportRequest, ImportSummary, OddCode, Reject, SourceInfo, WORKBOOK, limits,
+};
 use crate::domain::SubmissionData;
 use crate::domain::school::is_national_code;
 
@@ -59,6 +61,16 @@ struct Reader<'r> {
     writer_gone: bool,
 }
 
+impl Reader<'_> {
+    /// Keeps a refused cell while fewer than [`limits::REJECTS_KEPT`] are kept; counts it always.
+    fn refuse(&mut self, reject: Reject) {
+        self.summary.rejected_cells += 1;
+        if self.rejects.len() < limits::REJECTS_KEPT {
+            self.rejects.push(reject);
+        }
+    }
+}
+
 /// Reads and checks every file of the request, sending accepted rows to the writer.
 pub(super) fn read_all(req: &ImportRequest, to_writer: &SyncSender<Chunk>) -> Result<Checked, ImportError> {
     let mut reader = Reader {
@@ -75,7 +87,7 @@ pub(super) fn read_all(req: &ImportRequest, to_writer: &SyncSender<Chunk>) -> Re
     for (file_index, path) in req.files.iter().enumerate() {
         let file: Arc<str> = super::display_name(path).into();
         reader.summary.files.push(file.to_string());
-        let (tables, sha256) = tables_of(path, &file, &req.sheets)?;
+        let (tables, sha256) = tables_of(path, &file, &req.sheets, req.limits.columns)?;
         let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
         let mut rows = 0;
         for table in &tables {
@@ -96,20 +108,33 @@ impl Reader<'_> {
     /// Returns the number of data rows.
     fn table(&mut self, file_index: usize, file: &Arc<str>, table: &Table, bytes: u64) -> Result<u64, ImportError> {
         let (format, where_, mut rows): (String, Arc<str>, RowsWithOffsets<'_>) = match table {
-            Table::Text { text, delimiter, encoding } => {
-                (encoding.to_string(), file.clone(), Box::new(read::text_rows(text, *delimiter)))
-            }
-            Table::Sheet { name, rows } => {
-                (WORKBOOK.to_string(), format!("{file}[{name}]").into(), Box::new(rows.iter().cloned().map(|r| (r, 0))))
+            Table::Text { text, delimiter, encoding } => (
+                encoding.to_string(),
+                file.clone(),
+                Box::new(read::text_rows(text, *delimiter, self.req.limits.columns)),
+            ),
+            Table::Sheet { name, sheet } => {
+                (WORKBOOK.to_string(), format!("{file}[{name}]").into(), Box::new(sheet.rows().map(|r| Ok((r, 0)))))
             }
         };
-        let head: Vec<(RawRow, u64)> = rows.by_ref().take(row::HEADER_SEARCH_ROWS).collect();
+        let hit = |h: read::Hit| ImportError::LimitHit {
+            file: where_.to_string(),
+            row: h.row,
+            column: h.column,
+            limit: h.limit,
+        };
+        let head: Vec<(RawRow, u64)> =
+            rows.by_ref().take(row::HEADER_SEARCH_ROWS).collect::<Result<_, _>>().map_err(hit)?;
         let layout = self.layout(&where_, &head)?;
         self.summary.sources.push(SourceInfo { file: where_.to_string(), format, header_row: layout.header_row });
 
         let below_header = head.into_iter().skip_while(|(r, _)| r.number <= layout.header_row);
         let mut count = 0u64;
-        for (raw, offset) in below_header.chain(rows).filter(|(r, _)| !r.is_blank()) {
+        for next in below_header.map(Ok).chain(rows) {
+            let (raw, offset) = next.map_err(hit)?;
+            if raw.is_blank() {
+                continue;
+            }
             count += 1;
             self.row(file_index, &where_, &layout, &raw);
             if self.pending.len() >= CHUNK_ROWS {
@@ -130,12 +155,23 @@ impl Reader<'_> {
     fn layout(&mut self, where_: &str, head: &[(RawRow, u64)]) -> Result<Layout, ImportError> {
         let head: Vec<RawRow> = head.iter().map(|(r, _)| r.clone()).collect();
         let index = row::find_header(&head).ok_or_else(|| ImportError::NoHeader { file: where_.to_string() })?;
-        let layout = Layout::from_header(&head[index]).map_err(|d| ImportError::DuplicateColumn {
-            file: where_.to_string(),
-            row: head[index].number,
-            first: d.first,
-            second: d.second,
-        })?;
+        let layout = Layout::from_header(&head[index])
+            .map_err(|d| ImportError::DuplicateColumn {
+                file: where_.to_string(),
+                row: head[index].number,
+                first: d.first,
+                second: d.second,
+            })?
+            .with_limits(self.req.limits);
+        if let Some((column, text)) = layout.overlong_header() {
+            return Err(ImportError::HeaderTooLong {
+                file: where_.to_string(),
+                row: layout.header_row,
+                column: column as u32,
+                text: super::excerpt(text),
+                limit: self.req.limits.name_chars,
+            });
+        }
         let missing: Vec<Column> = Column::REQUIRED.into_iter().filter(|c| !layout.has(*c)).collect();
         if !missing.is_empty() {
             return Err(ImportError::MissingColumns {
@@ -157,17 +193,21 @@ impl Reader<'_> {
         let data = match layout.read(raw) {
             Ok(d) => d,
             Err(problems) => {
-                self.rejects.extend(problems.into_iter().map(|p| Reject::cell(where_, raw.number, p)));
+                self.summary.rejected += 1;
+                for p in problems {
+                    self.refuse(Reject::cell(where_, raw.number, p));
+                }
                 return;
             }
         };
         if let Some(first) = self.seen.get(&data.school_code) {
             let first_file = (first.file != file_index).then(|| super::display_name(&self.req.files[first.file]));
-            self.rejects.push(Reject::duplicate(where_, raw.number, &data.school_code, first.row, first_file));
+            self.summary.rejected += 1;
+            self.refuse(Reject::duplicate(where_, raw.number, &data.school_code, first.row, first_file));
             return;
         }
         self.seen.insert(data.school_code.clone(), Seen { file: file_index, row: raw.number });
-        if !is_national_code(&data.school_code) {
+        if !is_national_code(&data.school_code) && self.summary.odd_codes.len() < limits::REJECTS_KEPT {
             self.summary.odd_codes.push(OddCode {
                 file: where_.to_string(),
                 row: raw.number,
@@ -178,7 +218,7 @@ impl Reader<'_> {
             self.summary.unfilled += 1;
         }
         // Once a row is refused nothing will be kept: stop writing, keep checking.
-        if self.rejects.is_empty() {
+        if self.summary.rejected == 0 {
             let content_hash = data.content_hash();
             self.pending.push(Accepted { data, content_hash, source: where_.clone(), number: raw.number });
         } else {
@@ -196,23 +236,29 @@ impl Reader<'_> {
     }
 }
 
-/// A table's rows, each with the byte offset reached after it (0 for a workbook's sheet).
-type RowsWithOffsets<'t> = Box<dyn Iterator<Item = (RawRow, u64)> + 't>;
+/// A table's rows, each with the byte offset reached after it (0 for a workbook's sheet), or
+/// where a reading limit stopped it.
+type RowsWithOffsets<'t> = Box<dyn Iterator<Item = Result<(RawRow, u64), read::Hit>> + 't>;
 
 /// One readable table of a file: a decoded text, or one sheet of a workbook.
 enum Table {
     Text { text: String, delimiter: u8, encoding: &'static str },
-    Sheet { name: String, rows: Vec<RawRow> },
+    Sheet { name: String, sheet: read::Sheet },
 }
 
 /// Opens a file and picks what to read from it: the delimiter that yields a header for text,
 /// the sheet(s) for a workbook (the one with a header, or those named by `--sheet`).
-fn tables_of(path: &Path, file: &str, sheets: &[String]) -> Result<(Vec<Table>, String), ImportError> {
-    let (source, sha256) = read::open(path, sheets)?;
+fn tables_of(path: &Path, file: &str, sheets: &[String], columns: u32) -> Result<(Vec<Table>, String), ImportError> {
+    let (source, sha256) = read::open(path, sheets, columns)?;
     let tables = match source {
         Source::Text { text, encoding } => {
+            // A limit hit in the first rows is reported when the table is read.
             let head_of = |d: u8| -> Vec<RawRow> {
-                read::text_rows(&text, d).take(row::HEADER_SEARCH_ROWS).map(|(r, _)| r).collect()
+                read::text_rows(&text, d, columns)
+                    .take(row::HEADER_SEARCH_ROWS)
+                    .map_while(|r| r.ok())
+                    .map(|(r, _)| r)
+                    .collect()
             };
             let score = |d: u8| {
                 let head = head_of(d);
@@ -224,17 +270,19 @@ fn tables_of(path: &Path, file: &str, sheets: &[String]) -> Result<(Vec<Table>, 
         }
         Source::Workbook { sheets: found } => {
             if !sheets.is_empty() {
-                return Ok((found.into_iter().map(|(name, rows)| Table::Sheet { name, rows }).collect(), sha256));
+                return Ok((found.into_iter().map(|(name, sheet)| Table::Sheet { name, sheet }).collect(), sha256));
             }
-            let mut with_header: Vec<(String, Vec<RawRow>)> = found
+            let mut with_header: Vec<(String, read::Sheet)> = found
                 .into_iter()
-                .filter(|(_, rows)| row::find_header(&rows[..rows.len().min(row::HEADER_SEARCH_ROWS)]).is_some())
+                .filter(|(_, sheet)| {
+                    row::find_header(&sheet.rows().take(row::HEADER_SEARCH_ROWS).collect::<Vec<_>>()).is_some()
+                })
                 .collect();
             match with_header.len() {
                 0 => return Err(ImportError::NoHeader { file: file.to_string() }),
                 1 => {
-                    let (name, rows) = with_header.remove(0);
-                    vec![Table::Sheet { name, rows }]
+                    let (name, sheet) = with_header.remove(0);
+                    vec![Table::Sheet { name, sheet }]
                 }
                 _ => {
                     let sheets = with_header.into_iter().map(|(n, _)| n).collect();

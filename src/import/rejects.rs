@@ -69,6 +69,13 @@ impl Reject {
                     Expected::CountyCode => m.expected_county_code.clone(),
                     Expected::OneOf(choices) => fill(&m.expected_one_of, &[("choices", choices)]),
                     Expected::CodeMangledByExcel => m.expected_code_as_text.clone(),
+                    Expected::TooLong { limit } => fill(&m.expected_at_most_chars, &[("limit", limit)]),
+                    Expected::TooLarge { limit } => fill(&m.expected_count_at_most, &[("limit", limit)]),
+                    Expected::BandwidthRange { max } => fill(&m.expected_bandwidth_range, &[("max", max)]),
+                    Expected::HiddenCharacter(code) => {
+                        return fill(&m.reject_hidden_character, &[("code", code)]);
+                    }
+                    Expected::NoHeader => return m.reject_no_header.clone(),
                 };
                 fill(&m.reject_found_expected, &[("value", &excerpt(&self.value)), ("expected", &expected)])
             }

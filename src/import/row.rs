@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use super::header::Column;
+use super::limits::{BANDWIDTH_MIN_MBPS, REJECT_VALUE_CHARS, SheetLimits};
 use super::read::RawRow;
 use super::value::{self, Expected};
 use crate::domain::{AccessType, SchoolStatus, SchoolType, SubmissionData, UrbanRural};
@@ -25,6 +26,7 @@ pub struct Layout {
     /// The header text of each position, as the user wrote it.
     pub headers: Vec<String>,
     slots: Vec<Slot>,
+    limits: SheetLimits,
 }
 
 /// A known column given twice.
@@ -72,7 +74,17 @@ impl Layout {
         let mut headers = Vec::with_capacity(row.cells.len());
         let mut seen: Vec<(Column, String)> = Vec::new();
         for (i, cell) in row.cells.iter().enumerate() {
-            let shown = if cell.trim().is_empty() { column_letter(i) } else { cell.trim().to_string() };
+            // A header is one line wherever it is shown; other hidden characters are made visible.
+            let shown: String = cell
+                .trim()
+                .chars()
+                .map(|c| match c {
+                    '\t' | '\r' | '\n' => ' ',
+                    c if crate::i18n::is_hidden(c) => char::REPLACEMENT_CHARACTER,
+                    c => c,
+                })
+                .collect();
+            let shown = if shown.is_empty() { column_letter(i) } else { shown };
             match Column::from_header(cell) {
                 Some(column) => {
                     if let Some((_, first)) = seen.iter().find(|(c, _)| *c == column) {
@@ -85,7 +97,19 @@ impl Layout {
             }
             headers.push(shown);
         }
-        Ok(Layout { header_row: row.number, headers, slots })
+        Ok(Layout { header_row: row.number, headers, slots, limits: SheetLimits::default() })
+    }
+
+    /// The field limits the rows are read with (the defaults until set).
+    pub fn with_limits(mut self, limits: SheetLimits) -> Layout {
+        self.limits = limits;
+        self
+    }
+
+    /// The first header cell longer than a name may be: (0-based column, its text).
+    pub fn overlong_header(&self) -> Option<(usize, &str)> {
+        let max = self.limits.name_chars as usize;
+        self.headers.iter().enumerate().find(|(_, h)| h.chars().count() > max).map(|(i, h)| (i, h.as_str()))
     }
 
     pub fn has(&self, column: Column) -> bool {
@@ -106,19 +130,33 @@ impl Layout {
         let mut problems = Vec::new();
         let mut fill_status = None;
         let cell = |i: usize| row.cells.get(i).map(String::as_str).unwrap_or("");
+        let limits = &self.limits;
+        let (name_chars, text_chars) = (limits.name_chars, limits.text_chars);
+        // Nothing is dropped: a value in a column without a header is refused, not ignored.
+        for (i, raw) in row.cells.iter().enumerate().skip(self.slots.len()) {
+            if !raw.trim().is_empty() {
+                problems.push(CellProblem { header: column_letter(i), value: cut(raw), expected: Expected::NoHeader });
+            }
+        }
         for (i, slot) in self.slots.iter().enumerate() {
             let raw = cell(i);
+            let mut bad = |e: Expected| {
+                problems.push(CellProblem { header: self.headers[i].clone(), value: cut(raw), expected: e })
+            };
             let column = match slot {
                 Slot::Extra(name) => {
-                    if !raw.trim().is_empty() {
-                        d.extras.push((name.clone(), raw.trim().to_string()));
+                    match value::text(raw, text_chars, false) {
+                        Ok(Some(text)) => d.extras.push((name.clone(), text)),
+                        Ok(None) => {}
+                        Err(e) => bad(e),
                     }
                     continue;
                 }
                 Slot::Known(c) => *c,
             };
-            let mut bad = |e: Expected| {
-                problems.push(CellProblem { header: self.headers[i].clone(), value: raw.to_string(), expected: e })
+            let count = |cell: &str| match value::count(cell)? {
+                Some(n) if n > limits.count => Err(Expected::TooLarge { limit: limits.count }),
+                n => Ok(n),
             };
             macro_rules! set {
                 ($field:expr, $parsed:expr) => {
@@ -130,12 +168,13 @@ impl Layout {
             }
             match column {
                 Column::SchoolCode => set!(d.school_code, value::school_code(raw)),
-                Column::Name => match value::text(raw) {
-                    Some(name) => d.name = name,
-                    None => bad(Expected::Required),
+                Column::Name => match value::text(raw, name_chars, true) {
+                    Ok(Some(name)) => d.name = name,
+                    Ok(None) => bad(Expected::Required),
+                    Err(e) => bad(e),
                 },
-                Column::City => d.city = value::text(raw),
-                Column::County => d.county = value::text(raw),
+                Column::City => set!(d.city, value::text(raw, name_chars, true)),
+                Column::County => set!(d.county, value::text(raw, name_chars, true)),
                 Column::CountyCode => set!(d.county_code, value::county_code(raw)),
                 Column::SchoolType => set!(d.school_type, value::label(raw, SchoolType::parse, SchoolType::choices_zh)),
                 Column::UrbanRural => set!(d.urban_rural, value::label(raw, UrbanRural::parse, UrbanRural::choices_zh)),
@@ -144,19 +183,19 @@ impl Layout {
                 }
                 Column::FillStatus => set!(fill_status, value::fill_status(raw)),
                 Column::SubmittedAt => set!(d.submitted_at, value::date(raw)),
-                Column::Classes => set!(d.classes, value::count(raw)),
-                Column::Teachers => set!(d.teachers, value::count(raw)),
-                Column::Students => set!(d.students, value::count(raw)),
+                Column::Classes => set!(d.classes, count(raw)),
+                Column::Teachers => set!(d.teachers, count(raw)),
+                Column::Students => set!(d.students, count(raw)),
                 Column::Connected => set!(d.connected, value::yes_no(raw)),
                 Column::AccessType => set!(d.access_type, value::label(raw, AccessType::parse, AccessType::choices_zh)),
-                Column::Bandwidth => set!(d.bandwidth_mbps, value::bandwidth(raw)),
+                Column::Bandwidth => set!(d.bandwidth_mbps, bandwidth(raw, limits.bandwidth_mbps)),
                 Column::Wifi => set!(d.wifi, value::wifi(raw)),
-                Column::Classrooms => set!(d.classrooms, value::count(raw)),
-                Column::MultimediaRooms => set!(d.multimedia_rooms, value::count(raw)),
-                Column::TeacherDevices => set!(d.teacher_devices, value::count(raw)),
-                Column::StudentDevices => set!(d.student_devices, value::count(raw)),
-                Column::ContactName => d.contact_name = value::text(raw),
-                Column::ContactPhone => d.contact_phone = value::text(raw),
+                Column::Classrooms => set!(d.classrooms, count(raw)),
+                Column::MultimediaRooms => set!(d.multimedia_rooms, count(raw)),
+                Column::TeacherDevices => set!(d.teacher_devices, count(raw)),
+                Column::StudentDevices => set!(d.student_devices, count(raw)),
+                Column::ContactName => set!(d.contact_name, value::text(raw, name_chars, true)),
+                Column::ContactPhone => set!(d.contact_phone, value::text(raw, name_chars, true)),
             }
         }
         if !problems.is_empty() {
@@ -165,6 +204,25 @@ impl Layout {
         // 未填报 when the sheet says so, or when every indicator is empty (PRODUCT.md §3).
         d.filled = fill_status.unwrap_or(true) && !d.indicators_empty();
         Ok(d)
+    }
+}
+
+/// A bandwidth within `max` Mbps, and 0 or at least [`BANDWIDTH_MIN_MBPS`].
+fn bandwidth(cell: &str, max: f64) -> Result<Option<f64>, Expected> {
+    match value::bandwidth(cell)? {
+        Some(v) if v > max || (v > 0.0 && v < BANDWIDTH_MIN_MBPS) => {
+            Err(Expected::BandwidthRange { max: max.to_string() })
+        }
+        v => Ok(v),
+    }
+}
+
+/// A refused cell's text as it is kept (for the screen and `--rejects`): whole unless it is
+/// very long, then cut with a marker, so that a file of huge refused cells cannot fill memory.
+fn cut(raw: &str) -> String {
+    match raw.char_indices().nth(REJECT_VALUE_CHARS) {
+        Some((end, _)) => format!("{}…", &raw[..end]),
+        None => raw.to_string(),
     }
 }
 

@@ -18,7 +18,27 @@ pub enum Expected {
     OneOf(String),
     /// A school code that Excel turned into `2.14101E+09`.
     CodeMangledByExcel,
+    /// Text longer than `[limits]` allows, in characters.
+    TooLong {
+        limit: u32,
+    },
+    /// A count above `[limits] count`.
+    TooLarge {
+        limit: u32,
+    },
+    /// A bandwidth above `[limits] bandwidth_mbps`, or above 0 but below 1 kbps.
+    BandwidthRange {
+        max: String,
+    },
+    /// A control or invisible character (as `U+001B`): it could rewrite a terminal line or
+    /// make two names that look the same differ.
+    HiddenCharacter(String),
+    /// A value in a column the header leaves without a name.
+    NoHeader,
 }
+
+/// The longest school code: the national one has 10 digits, local ones a few more.
+pub const CODE_CHARS: usize = 30;
 
 /// Full-width digits and signs become ASCII; surrounding space goes. ASCII text is already
 /// in NFKC form, and most cells are ASCII: skip the normalisation for them.
@@ -162,6 +182,12 @@ pub fn school_code(cell: &str) -> Result<String, Expected> {
     if s.is_empty() {
         return Err(Expected::Required);
     }
+    if let Some(hidden) = first_hidden(&s) {
+        return Err(hidden);
+    }
+    if s.chars().count() > CODE_CHARS {
+        return Err(Expected::TooLong { limit: CODE_CHARS as u32 });
+    }
     let upper = s.to_ascii_uppercase();
     if upper.contains("E+") && upper.replace("E+", "").replace('.', "").bytes().all(|b| b.is_ascii_digit()) {
         return Err(Expected::CodeMangledByExcel);
@@ -169,10 +195,32 @@ pub fn school_code(cell: &str) -> Result<String, Expected> {
     Ok(s.into_owned())
 }
 
-/// Free text: trimmed; None when empty.
-pub fn text(cell: &str) -> Option<String> {
+/// Free text: trimmed; None when empty. A name (`one_line`) has its tabs and line breaks made
+/// spaces, as it is one line everywhere it is shown; other text keeps its line breaks (as
+/// `\n`). Refused when longer than `max_chars` or when it holds any other control or
+/// invisible character.
+pub fn text(cell: &str, max_chars: u32, one_line: bool) -> Result<Option<String>, Expected> {
     let t = cell.trim();
-    (!t.is_empty()).then(|| t.to_string())
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let t = if t.contains(['\t', '\r', '\n']) {
+        let breaks = t.replace("\r\n", "\n").replace(['\r'], "\n").replace('\t', " ");
+        std::borrow::Cow::Owned(if one_line { breaks.replace('\n', " ") } else { breaks })
+    } else {
+        std::borrow::Cow::Borrowed(t)
+    };
+    if let Some(hidden) = first_hidden(&t.replace('\n', "")) {
+        return Err(hidden);
+    }
+    if t.len() > max_chars as usize && t.chars().count() > max_chars as usize {
+        return Err(Expected::TooLong { limit: max_chars });
+    }
+    Ok(Some(t.into_owned()))
+}
+
+fn first_hidden(text: &str) -> Option<Expected> {
+    text.chars().find(|&c| crate::i18n::is_hidden(c)).map(|c| Expected::HiddenCharacter(format!("U+{:04X}", c as u32)))
 }
 
 /// One of an enumeration's labels.

@@ -258,7 +258,23 @@ enum Change {
         row: Index,
     },
     TitleRows(Vec<String>),
+    /// A text column's cell (found by its header) about as long as `[limits]` allows, or longer.
+    Long {
+        row: Index,
+        header: &'static str,
+        chars: usize,
+    },
+    /// `count` more columns on a row (the header too, when it is row 0): past `[limits] columns`
+    /// or not.
+    Widen {
+        row: Index,
+        count: usize,
+        value: String,
+    },
 }
+
+/// The text columns and their limits' neighbourhood: 100 for names, 500 for the rest.
+const TEXTS: &[&str] = &["学校名称", "填报人", "联系电话", "所属县区"];
 
 fn change() -> impl Strategy<Value = Change> {
     prop_oneof![
@@ -271,6 +287,10 @@ fn change() -> impl Strategy<Value = Change> {
         1 => any::<Index>().prop_map(|row| Change::Repeat { row }),
         1 => any::<Index>().prop_map(|row| Change::Remove { row }),
         1 => vec(hostile_cell(), 1..4).prop_map(Change::TitleRows),
+        2 => (any::<Index>(), select(TEXTS), prop_oneof![95usize..106, 1usize..2000])
+            .prop_map(|(row, header, chars)| Change::Long { row, header, chars }),
+        1 => (any::<Index>(), prop_oneof![200usize..300, 1usize..20_000], hostile_cell())
+            .prop_map(|(row, count, value)| Change::Widen { row, count, value }),
     ]
 }
 
@@ -416,6 +436,18 @@ fn apply_change(rows: &mut Vec<Vec<String>>, change: &Change) {
             for t in titles.iter().rev() {
                 rows.insert(0, vec![t.clone()]);
             }
+        }
+        Change::Long { row, header, chars } if n > 1 => {
+            let column = rows[0].iter().position(|h| h.starts_with(header));
+            let r = &mut rows[1 + row.index(n - 1)];
+            if let Some(cell) = column.and_then(|c| r.get_mut(c)) {
+                *cell = "名".repeat(*chars);
+            }
+        }
+        Change::Widen { row, count, value } if n > 0 => {
+            let r = row.index(n);
+            let cells = (0..*count).map(|i| if r == 0 { format!("列{i}") } else { value.clone() });
+            rows[r].extend(cells);
         }
         _ => {}
     }

@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use proptest::test_runner::TestCaseError;
 use shenhe::domain::Period;
 use shenhe::i18n::Lang;
+use shenhe::import::limits::SheetLimits;
 use shenhe::import::{ImportError, ImportRequest, ImportSummary, import_files};
 use shenhe::store::Store;
 
@@ -63,6 +64,7 @@ impl Importer {
             sheets: sheets.to_vec(),
             actor: "性质测试".into(),
             at: AT.into(),
+            limits: Default::default(),
         };
         match import_files(&mut self.store, &request, &mut |_| {}) {
             Ok(summary) => {
@@ -86,9 +88,7 @@ impl Importer {
             return Err(fail(format!("an odd summary: {summary:?}")));
         }
         for d in self.store.current_data(period()).unwrap() {
-            if d.bandwidth_mbps.is_some_and(|b| !b.is_finite() || b < 0.0) {
-                return Err(fail(format!("{}: bandwidth {:?} accepted", d.school_code, d.bandwidth_mbps)));
-            }
+            within_limits(&d, &request.limits)?;
         }
         let digest = self.store.content_digest().unwrap();
         match import_files(&mut self.store, request, &mut |_| {}) {
@@ -103,6 +103,37 @@ impl Importer {
     }
 }
 
+/// What an accepted school may hold: figures within `[limits]` (a bandwidth finite, 0 or at
+/// least 1 kbps), texts within their length and free of control and invisible characters (a
+/// note may keep its line breaks).
+fn within_limits(d: &shenhe::domain::SubmissionData, limits: &SheetLimits) -> Result<(), TestCaseError> {
+    let code = &d.school_code;
+    if d.bandwidth_mbps.is_some_and(|b| !b.is_finite() || b > limits.bandwidth_mbps || (b > 0.0 && b < 0.001)) {
+        return Err(fail(format!("{code}: bandwidth {:?} accepted", d.bandwidth_mbps)));
+    }
+    let counts =
+        [d.classes, d.teachers, d.students, d.classrooms, d.multimedia_rooms, d.teacher_devices, d.student_devices];
+    if counts.iter().flatten().any(|&n| n > limits.count) {
+        return Err(fail(format!("{code}: a count above {} accepted: {counts:?}", limits.count)));
+    }
+    let names = [Some(&d.name), d.city.as_ref(), d.county.as_ref(), d.contact_name.as_ref(), d.contact_phone.as_ref()];
+    let texts = names
+        .into_iter()
+        .flatten()
+        .map(|t| (t, limits.name_chars, false))
+        .chain(std::iter::once((code, 30, false)))
+        .chain(d.extras.iter().map(|(_, v)| (v, limits.text_chars, true)));
+    for (text, max, lines) in texts {
+        if text.chars().count() > max as usize {
+            return Err(fail(format!("{code}: {} characters accepted, at most {max}", text.chars().count())));
+        }
+        if let Some(c) = text.chars().find(|&c| !(lines && c == '\n') && shenhe::i18n::is_hidden(c)) {
+            return Err(fail(format!("{code}: U+{:04X} accepted in {text:?}", c as u32)));
+        }
+    }
+    Ok(())
+}
+
 /// A fresh in-memory store with the reference county in 2026Q3, and its digest.
 fn reference_store() -> (Store, String) {
     let mut store = Store::open_in_memory().unwrap();
@@ -112,6 +143,7 @@ fn reference_store() -> (Store, String) {
         sheets: Vec::new(),
         actor: "测试".into(),
         at: AT.into(),
+        limits: Default::default(),
     };
     import_files(&mut store, &request, &mut |_| {}).unwrap();
     let digest = store.content_digest().unwrap();

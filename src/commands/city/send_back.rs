@@ -21,6 +21,7 @@ pub(super) fn run(
     if reason.is_empty() {
         return Err(Failure::usage(m.reopen_no_reason.clone()));
     }
+    crate::commands::typed_text(ctx, reason, &m.word_reason)?;
     let store = ctx.open_store()?;
     let bundles = store.city_bundles(&period.to_string()).map_err(|e| Failure::refused(e.user_message(lang)))?;
     let Some(bundle) = bundles.iter().find(|b| b.county_code == county) else {

@@ -1,0 +1,204 @@
+//! An XLSX is a zip of XML parts that calamine reads as it finds them: some whole (the shared
+//! strings, the styles), sheets as a stream. A file of one megabyte can unzip to gigabytes, a
+//! single text node can be as long as its part, a `uniqueCount` can ask for terabytes up front,
+//! and a cell reference past XFD1048576 wraps onto row 1. So every part is unzipped once here,
+//! with a bound on what it expands to and on the longest stretch between two tags, and the
+//! sheets' and shared strings' tags are read with quick-xml for what calamine would trust,
+//! before calamine sees the file.
+
+use std::io::{BufReader, Cursor, Read};
+
+use quick_xml::events::{BytesStart, Event};
+
+use super::limits;
+
+/// What is wrong with one part of a workbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartProblem {
+    /// It unzips to more than this many bytes.
+    TooLarge { limit: u64 },
+    /// A stretch of text or a tag longer than any cell.
+    RunTooLong { limit: u64 },
+    /// A cell or row reference outside Excel's sheet (A1 to XFD1048576).
+    BadReference(String),
+    /// It announces more shared strings than a sheet has cells.
+    TooManyStrings(String),
+    /// More parts than any workbook has.
+    TooManyParts { parts: usize },
+}
+
+/// The first part of the workbook in `bytes` that calamine must not be given, and why.
+/// A zip that cannot even be listed passes: calamine's own error says it better.
+pub fn check(bytes: &[u8]) -> Result<(), (String, PartProblem)> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Ok(()) };
+    if zip.len() > limits::PARTS {
+        return Err((String::new(), PartProblem::TooManyParts { parts: zip.len() }));
+    }
+    for i in 0..zip.len() {
+        let Ok(entry) = zip.by_index(i) else { continue };
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let lower = name.to_ascii_lowercase();
+        let sheet = lower.starts_with("xl/worksheets/") && lower.ends_with(".xml");
+        let strings = lower.ends_with("sharedstrings.xml");
+        let limit = if sheet { limits::PART_BYTES } else { limits::HELD_PART_BYTES };
+        let guarded = Guard { inner: entry, limit, total: 0, run: 0, problem: None };
+        let result = if sheet || strings { read_tags(guarded, strings) } else { drain(guarded) };
+        result.map_err(|problem| (name, problem))?;
+    }
+    Ok(())
+}
+
+/// Unzips a part to nothing, for the guard's bounds only.
+fn drain<R: Read>(mut guard: Guard<R>) -> Result<(), PartProblem> {
+    // A damaged stream is calamine's to report; only the bounds matter here.
+    let _ = std::io::copy(&mut guard, &mut std::io::sink());
+    guard.problem.map_or(Ok(()), Err)
+}
+
+/// Reads a sheet's (or the shared strings') tags: every `row r` and `c r` must lie inside the
+/// sheet, and `sst` may not announce more strings than a file may have cells.
+fn read_tags<R: Read>(guard: Guard<R>, strings: bool) -> Result<(), PartProblem> {
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(guard));
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let event = xml.read_event_into(&mut buf);
+        let tag = match &event {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => Some(e),
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => None,
+        };
+        if let Some(tag) = tag {
+            check_tag(tag, strings)?;
+        }
+    }
+    xml.into_inner().into_inner().problem.map_or(Ok(()), Err)
+}
+
+fn check_tag(tag: &BytesStart<'_>, strings: bool) -> Result<(), PartProblem> {
+    let attribute = |name: &str| -> Option<String> { Some(tag.try_get_attribute(name).ok()??.value.into_owned()) };
+    match tag.local_name().as_ref() {
+        "row" if !strings => match attribute("r") {
+            Some(r) if !r.parse::<u64>().is_ok_and(|n| (1..=limits::SHEET_ROWS).contains(&n)) => {
+                Err(PartProblem::BadReference(r))
+            }
+            _ => Ok(()),
+        },
+        "c" if !strings => match attribute("r") {
+            Some(r) if !inside_sheet(&r) => Err(PartProblem::BadReference(r)),
+            _ => Ok(()),
+        },
+        "sst" if strings => {
+            for count in [attribute("uniqueCount"), attribute("count")].into_iter().flatten() {
+                if !count.trim().parse::<u64>().is_ok_and(|n| n <= limits::CELLS) {
+                    return Err(PartProblem::TooManyStrings(count));
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `A1` to `XFD1048576` (absolute `$` marks allowed).
+fn inside_sheet(reference: &str) -> bool {
+    let r = reference.replace('$', "");
+    let split = r.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(r.len());
+    let (letters, digits) = r.split_at(split);
+    let column = letters.bytes().try_fold(0u64, |n, b| {
+        let n = n * 26 + u64::from(b.to_ascii_uppercase() - b'A' + 1);
+        (n <= limits::SHEET_COLUMNS).then_some(n)
+    });
+    let row = digits.parse::<u64>().ok();
+    !letters.is_empty()
+        && column.is_some()
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && row.is_some_and(|n| (1..=limits::SHEET_ROWS).contains(&n))
+}
+
+/// A reader that stops with an error once its part has given `limit` bytes, or a stretch of
+/// [`limits::XML_RUN_BYTES`] without `<` or `>`.
+struct Guard<R> {
+    inner: R,
+    limit: u64,
+    total: u64,
+    run: u64,
+    problem: Option<PartProblem>,
+}
+
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.problem.is_some() {
+            return Err(std::io::Error::other("workbook part over its bound"));
+        }
+        let n = self.inner.read(out)?;
+        self.total += n as u64;
+        if self.total > self.limit {
+            self.problem = Some(PartProblem::TooLarge { limit: self.limit });
+        }
+        for &b in &out[..n] {
+            if b == b'<' || b == b'>' {
+                self.run = 0;
+            } else {
+                self.run += 1;
+            }
+            if self.run > limits::XML_RUN_BYTES {
+                self.problem = Some(PartProblem::RunTooLong { limit: limits::XML_RUN_BYTES });
+                break;
+            }
+        }
+        if self.problem.is_some() {
+            return Err(std::io::Error::other("workbook part over its bound"));
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_inside_the_sheet_only() {
+        for ok in ["A1", "XFD1048576", "$B$7", "aa10"] {
+            assert!(inside_sheet(ok), "{ok}");
+        }
+        for bad in ["A4294967297", "A0", "XFE1", "A1048577", "1", "A", "A1B", "", "ZZZZZZZZZZZZZZZ1"] {
+            assert!(!inside_sheet(bad), "{bad}");
+        }
+    }
+
+    fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, bytes) in parts {
+            out.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            out.write_all(bytes).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_part_that_unzips_past_its_bound_or_holds_a_giant_text_is_named() {
+        let big = vec![b'x'; (limits::XML_RUN_BYTES + 1) as usize];
+        let (part, problem) =
+            check(&zip_of(&[("xl/styles.xml", b"<a/>"), ("xl/sharedStrings.xml", &big)])).unwrap_err();
+        assert_eq!(
+            (part.as_str(), problem),
+            ("xl/sharedStrings.xml", PartProblem::RunTooLong { limit: limits::XML_RUN_BYTES })
+        );
+        let strings = b"<sst xmlns=\"x\" uniqueCount=\"1000000000000\"><si><t>a</t></si></sst>";
+        let (_, problem) = check(&zip_of(&[("xl/sharedStrings.xml", strings)])).unwrap_err();
+        assert_eq!(problem, PartProblem::TooManyStrings("1000000000000".into()));
+        let sheet =
+            b"<worksheet><sheetData><row r=\"1\"><c r=\"A4294967297\"><v>1</v></c></row></sheetData></worksheet>";
+        let (part, problem) = check(&zip_of(&[("xl/worksheets/sheet1.xml", sheet)])).unwrap_err();
+        assert_eq!(
+            (part.as_str(), problem),
+            ("xl/worksheets/sheet1.xml", PartProblem::BadReference("A4294967297".into()))
+        );
+        let fine = b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row></sheetData></worksheet>";
+        assert_eq!(check(&zip_of(&[("xl/worksheets/sheet1.xml", fine)])), Ok(()));
+    }
+}
