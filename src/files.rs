@@ -70,6 +70,52 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     })
 }
 
+/// Why a file that arrives was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadProblem {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// A directory, a device such as `/dev/zero`, a pipe: nothing a user means to hand over.
+    #[error("not a regular file ({kind})")]
+    NotAFile { kind: &'static str },
+    /// `bytes` is the size the file system gave, or what was read when the file grew meanwhile.
+    #[error("{bytes} bytes, more than the {limit} allowed")]
+    TooLarge { bytes: u64, limit: u64 },
+}
+
+/// Reads a file that arrives from outside (a sheet, a bundle, a notice) whole, but only if it
+/// is a regular file of at most `limit` bytes: the size is checked before a byte is read, and
+/// the read stops at `limit + 1` so a file that grows (or lies, as `/proc` files do) cannot
+/// take the memory either.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadProblem> {
+    use std::io::Read;
+    // Before open: opening a pipe would wait for a writer.
+    check_regular(&std::fs::metadata(path)?, limit)?;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    check_regular(&meta, limit)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).min(limit as usize));
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadProblem::TooLarge { bytes: bytes.len() as u64, limit });
+    }
+    Ok(bytes)
+}
+
+fn check_regular(meta: &std::fs::Metadata, limit: u64) -> Result<(), ReadProblem> {
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return Err(ReadProblem::NotAFile { kind: "directory" });
+    }
+    if !kind.is_file() {
+        return Err(ReadProblem::NotAFile { kind: "device or pipe" });
+    }
+    if meta.len() > limit {
+        return Err(ReadProblem::TooLarge { bytes: meta.len(), limit });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +171,22 @@ mod tests {
         if result.is_err() {
             assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
         }
+    }
+    #[test]
+    fn only_a_regular_file_within_the_limit_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.zip");
+        std::fs::write(&path, b"12345").unwrap();
+        assert_eq!(read_bounded(&path, 5).unwrap(), b"12345");
+        assert!(matches!(read_bounded(&path, 4), Err(ReadProblem::TooLarge { bytes: 5, limit: 4 })));
+        assert!(matches!(read_bounded(dir.path(), 5), Err(ReadProblem::NotAFile { kind: "directory" })));
+        #[cfg(unix)]
+        assert!(matches!(read_bounded(Path::new("/dev/zero"), 5), Err(ReadProblem::NotAFile { .. })));
+        // A sparse file: its size is refused before anything is read.
+        let sparse = dir.path().join("sparse.zip");
+        std::fs::File::create(&sparse).unwrap().set_len(3 << 30).unwrap();
+        assert!(
+            matches!(read_bounded(&sparse, 64 << 20), Err(ReadProblem::TooLarge { bytes, .. }) if bytes == 3 << 30)
+        );
     }
 }

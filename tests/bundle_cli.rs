@@ -409,6 +409,25 @@ fn verify_refuses_a_key_not_trusted_for_the_county() {
     }
 }
 
+/// A file too large for a bundle (a sparse 3 GB file), a directory and `/dev/zero` are refused
+/// at once, unread, the line naming the file, what it is or its size and the limit: before, the
+/// whole file was read first (3 GB of memory; `/dev/zero` until memory ran out).
+#[test]
+fn verify_refuses_unread_what_is_too_large_or_no_file() {
+    let county = Home::county();
+    county.ok(&["key", "init"]);
+    let city = Home::with_config("");
+    let trusted = signers_file(city.path().join("trusted.txt"), &[&county.allowed_signers_line()]);
+    for (path, says, code) in home::files_refused_unread(city.path(), "67108864 字节（64 MiB）") {
+        let started = std::time::Instant::now();
+        let o = city.run(&["verify", "--allowed-signers", trusted.to_str().unwrap(), path.to_str().unwrap()]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{}: not read", path.display());
+        assert_eq!(o.status.code(), Some(code), "{}: {}", path.display(), said(&o));
+        let line = stdout(&o);
+        assert!(line.contains(&path.display().to_string()) && line.contains(&says), "{says}: {line}");
+    }
+}
+
 /// The city clerk without shenhe, as `说明.txt` says: unzip, check the signature with the stock
 /// `ssh-keygen -Y verify` for the county's code, then each file's SHA-256 against the manifest.
 #[test]
@@ -506,6 +525,24 @@ fn reopen_unlocks_logs_and_the_next_bundle_replaces_the_first() {
     let seen: Vec<(bool, u64)> =
         v.as_array().unwrap().iter().map(|x| (x["valid"] == true, x["sequence"].as_u64().unwrap())).collect();
     assert_eq!(seen, [(true, 1), (true, 2)], "{v}");
+}
+
+/// `reopen --from` reads the notice bounded too: a notice is small, so anything over 2 MiB, a
+/// directory or `/dev/zero` is refused unread, naming the file; the period stays locked.
+#[test]
+fn reopen_refuses_unread_a_notice_too_large_or_no_file() {
+    let home = Home::county();
+    home.export_forced();
+    for (path, says, code) in home::files_refused_unread(home.path(), "2097152 字节（2 MiB）") {
+        let started = std::time::Instant::now();
+        let o = home.run(&["reopen", "--from", path.to_str().unwrap()]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{}: not read", path.display());
+        assert_eq!(o.status.code(), Some(code), "{}: {}", path.display(), said(&o));
+        let err = stderr(&o);
+        assert!(err.contains(&path.display().to_string()) && err.contains(&says), "{says}: {err}");
+    }
+    let o = home.run(&["approve", "--period", PERIOD, "--school", FILLED[0]]);
+    assert!(said(&o).contains("2026Q3 期已上报并锁定"), "still locked: {}", said(&o));
 }
 
 // notices

@@ -143,6 +143,27 @@ fn refused_bundles_change_nothing() {
     assert_eq!(json(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["received"], true);
 }
 
+/// `city import` reads each bundle bounded: a sparse 3 GB file, a directory and `/dev/zero` are
+/// refused at once, unread, naming the file, what it is or its size and the limit; a good
+/// bundle beside them is still received.
+#[test]
+fn city_import_refuses_unread_what_is_too_large_or_no_file() {
+    let zy = Home::county("410102", "中原区");
+    let good = zy.export(NOW);
+    let city = Home::city(&zy.allowed_signers());
+    for (path, says, code) in home::files_refused_unread(city.path(), "67108864 字节（64 MiB）") {
+        let started = std::time::Instant::now();
+        let out = city.run_at(NOW, &["city", "import", &arg(&path)]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{}: not read", path.display());
+        assert_eq!(out.status.code(), Some(code), "{}: {}", path.display(), stdout(&out));
+        let text = stdout(&out);
+        assert!(text.contains(&arg(&path)) && text.contains(&says), "{says}: {text}");
+    }
+    let out = city.run_at(NOW, &["city", "import", &arg(&city.path().join("文件夹.zip")), &arg(&good)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(json(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["received"], true);
+}
+
 /// The city's figures by county are the counties' own; a county cannot report (and so
 /// overwrite) another county's schools.
 #[test]

@@ -6,12 +6,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::allowed_signers::{AllowedSigners, Trust};
-use super::archive::{self, LIMITS, Opened};
+use super::archive::{self, LIMITS, Limits, Opened};
 use super::keys::{RETURN_NAMESPACE, SigningKey, fingerprint};
 use super::manifest::{MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Signer};
 use super::verify::{Refusal, check_signature};
 
 pub const FORMAT: &str = "shenhe-return/1";
+/// The largest notice read: room for the largest `notice.json` and signature [`read`] takes.
+pub const MAX_NOTICE_BYTES: u64 = 2 << 20;
 const NOTICE: &str = "notice.json";
 const SIGNATURE: &str = "notice.json.sig";
 
@@ -52,7 +54,7 @@ pub fn read(
     city: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ReturnNotice, Refusal> {
-    let mut opened = Opened::new(bytes, LIMITS)?;
+    let mut opened = Opened::new(bytes, Limits { bundle_bytes: MAX_NOTICE_BYTES, ..LIMITS })?;
     if opened.names() != [NOTICE, SIGNATURE] {
         return Err(Refusal::Missing { name: NOTICE });
     }

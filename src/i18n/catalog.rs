@@ -566,6 +566,10 @@ catalog! {
     export_resumed,
     export_unpublished,
     import_sheet_too_large,
+    read_not_a_file,
+    read_kind_directory,
+    read_kind_special,
+    read_too_large,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.
