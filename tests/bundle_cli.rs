@@ -590,6 +590,53 @@ fn notices_are_written_per_returned_school_with_the_reason() {
     assert_eq!(codes, FILLED);
 }
 
+/// School codes are free text, letters too: codes the file-name rules make alike — `2141/01`
+/// and `2141:01` (both `2141_01`), `AB01` and `ab01` (one file on Windows and macOS) — still
+/// give each school notice files of its own, distinct whatever the case; a file of the folder
+/// the run did not write (`aB01_…`) is left alone; the count said is the schools whose files
+/// are there. A second run replaces its files rather than adding more.
+#[test]
+fn notices_of_schools_whose_file_names_collide_get_names_of_their_own() {
+    let home = Home::with_config(&county_config("410102", "中原区"));
+    let text = std::fs::read_to_string(fixture("unfilled.csv")).unwrap();
+    let mut lines = text.lines();
+    let (header, row) = (lines.next().unwrap(), lines.next().unwrap());
+    let codes = ["2141/01", "2141:01", "AB01", "ab01"];
+    let rows: String = codes
+        .iter()
+        .map(|code| format!("{}\n", row.replacen(FILLED[0], code, 1).replacen("郑州市中原区伏牛路小学", "同名小学", 1)))
+        .collect();
+    let sheet = home.path().join("sheet.csv");
+    std::fs::write(&sheet, format!("{header}\n{rows}")).unwrap();
+    home.ok(&["import", sheet.to_str().unwrap(), "--period", PERIOD]);
+    for code in codes {
+        home.ok(&["return", "--period", PERIOD, "--school", code, "--reason", &format!("{code} 请核实")]);
+    }
+    let dir = home.path().join("通知");
+    std::fs::create_dir_all(&dir).unwrap();
+    let theirs = dir.join("aB01_同名小学_退回重报通知.txt");
+    std::fs::write(&theirs, "别人的文件").unwrap();
+
+    for run in 1..=2 {
+        let o = home.ok(&["notices", "--period", PERIOD, "--out", dir.to_str().unwrap()]);
+        assert!(stdout(&o).contains("已为 4 所退回重报的学校生成通知"), "{}", stdout(&o));
+        let names = names_in(&dir);
+        assert_eq!(names.len(), 2 * codes.len() + 1, "run {run}: {names:?}");
+        let folded: std::collections::HashSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+        assert_eq!(folded.len(), names.len(), "distinct whatever the case: {names:?}");
+        assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "别人的文件");
+        let texts: Vec<String> = names
+            .iter()
+            .filter(|n| n.ends_with(".txt") && dir.join(n) != theirs)
+            .map(|n| std::fs::read_to_string(dir.join(n)).unwrap())
+            .collect();
+        for code in codes {
+            let own = texts.iter().filter(|t| t.contains(&format!("（学校标识码：{code}）"))).count();
+            assert_eq!(own, 1, "{code}: one notice of its own in {names:?}");
+        }
+    }
+}
+
 // the signing key
 
 /// The PEM body's lines of the private key in `path` (any one of them elsewhere is a leak).
