@@ -276,6 +276,9 @@ fn archive_message(p: &ArchiveProblem, lang: Lang) -> String {
         }
         ArchiveProblem::UnsafeName { name } => fill(&m.verify_unsafe_name, &[("name", &name.escape_debug())]),
         ArchiveProblem::DuplicateName => m.verify_duplicate_name.clone(),
+        ArchiveProblem::NamesAlike { first, second } => {
+            fill(&m.verify_names_alike, &[("first", &printable(first)), ("second", &printable(second))])
+        }
         ArchiveProblem::NotAPlainFile { name } => fill(&m.verify_not_plain_file, &[("name", name)]),
         ArchiveProblem::EntryTooLarge { name, bytes, limit } => {
             fill(&m.verify_entry_too_large, &[("name", name), ("size", &mb(bytes)), ("limit", &mb(limit))])

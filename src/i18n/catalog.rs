@@ -389,6 +389,7 @@ catalog! {
     verify_too_many_entries,
     verify_unsafe_name,
     verify_duplicate_name,
+    verify_names_alike,
     verify_not_plain_file,
     verify_entry_too_large,
     verify_total_too_large,
