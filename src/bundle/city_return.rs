@@ -69,11 +69,14 @@ pub fn read(
     let print = fingerprint(&key);
     match signers.judge(city, &key, RETURN_NAMESPACE, now) {
         Trust::Trusted { .. } => {}
-        Trust::UnknownKey => return Err(Refusal::UnknownKey { fingerprint: print }),
+        // Said as a return notice's: the line to ask for is the city's.
+        Trust::UnknownKey => return Err(Refusal::UnknownCityKey { fingerprint: print, city: city.to_string() }),
         Trust::NotForPrincipal { principals } => {
-            return Err(Refusal::NotForCounty { fingerprint: print, county_code: city.to_string(), principals });
+            return Err(Refusal::NotForCity { fingerprint: print, city: city.to_string(), principals });
         }
-        Trust::NamespaceNotAllowed { line } => return Err(Refusal::NamespaceNotAllowed { fingerprint: print, line }),
+        Trust::NamespaceNotAllowed { line } => {
+            return Err(Refusal::NamespaceNotAllowed { fingerprint: print, line, namespace: RETURN_NAMESPACE });
+        }
         Trust::NotYetValid { line, from } => return Err(Refusal::KeyNotYetValid { fingerprint: print, line, from }),
         Trust::Expired { line, until } => return Err(Refusal::KeyExpired { fingerprint: print, line, until }),
     }

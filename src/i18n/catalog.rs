@@ -507,6 +507,8 @@ catalog! {
     reopen_notice_other_county,
     reopen_notice_stale,
     reopen_notice_refused,
+    reopen_unknown_city_key,
+    reopen_not_for_city,
     reopen_from_city,
     help_city_report,
     help_city_report_out,
