@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod csv_text;
 pub mod domain;
+pub mod file_names;
 pub mod files;
 pub mod i18n;
 pub mod import;

@@ -208,6 +208,29 @@ fn removed_added_and_renamed_files_are_refused() {
     assert!(matches!(refused(&renamed), Refusal::Unlisted { .. }));
 }
 
+/// Entry names one file on Windows or macOS — a bundle's file again with other capitals, or
+/// one name written in NFC and in NFD — are refused as duplicates naming both, before the
+/// manifest is even read: unpacked there, one would overwrite the other unseen.
+#[test]
+fn entry_names_alike_but_for_case_or_normalisation_are_refused() {
+    let county = County::exported("410102", "中原区", "unfilled.csv");
+    let (signers, files) = (county.signers(), entries(&county.bundle));
+    let mut recased = files.clone();
+    recased.push(("Returned.csv".into(), b"a,b\r\n".to_vec()));
+    let mut renormalised = files.clone();
+    renormalised.push(("\u{e9}.csv".into(), b"1".to_vec()));
+    renormalised.push(("e\u{301}.csv".into(), b"2".to_vec()));
+    for (changed, first, second) in
+        [(recased, "returned.csv", "Returned.csv"), (renormalised, "\u{e9}.csv", "e\u{301}.csv")]
+    {
+        let refusal = verify(&rezip(&changed), &signers, utc_now()).unwrap_err();
+        let alike = ArchiveProblem::NamesAlike { first: first.into(), second: second.into() };
+        assert_eq!(refusal, Refusal::Archive(alike), "{first:?} {second:?}");
+        let message = refusal.user_message(Default::default());
+        assert!(message.contains(first) && message.contains(second) && message.contains("大小写"), "{message}");
+    }
+}
+
 #[test]
 fn another_countys_manifest_or_key_is_refused() {
     let ours = County::exported("410102", "中原区", "unfilled.csv");

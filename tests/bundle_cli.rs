@@ -430,6 +430,25 @@ fn verify_refuses_a_key_not_trusted_for_the_county() {
     }
 }
 
+/// A file too large for a bundle (a sparse 3 GB file), a directory and `/dev/zero` are refused
+/// at once, unread, the line naming the file, what it is or its size and the limit: before, the
+/// whole file was read first (3 GB of memory; `/dev/zero` until memory ran out).
+#[test]
+fn verify_refuses_unread_what_is_too_large_or_no_file() {
+    let county = Home::county();
+    county.ok(&["key", "init"]);
+    let city = Home::with_config("");
+    let trusted = signers_file(city.path().join("trusted.txt"), &[&county.allowed_signers_line()]);
+    for (path, says, code) in home::files_refused_unread(city.path(), "67108864 字节（64 MiB）") {
+        let started = std::time::Instant::now();
+        let o = city.run(&["verify", "--allowed-signers", trusted.to_str().unwrap(), path.to_str().unwrap()]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{}: not read", path.display());
+        assert_eq!(o.status.code(), Some(code), "{}: {}", path.display(), said(&o));
+        let line = stdout(&o);
+        assert!(line.contains(&path.display().to_string()) && line.contains(&says), "{says}: {line}");
+    }
+}
+
 /// The city clerk without shenhe, as `说明.txt` says: unzip, check the signature with the stock
 /// `ssh-keygen -Y verify` for the county's code, then each file's SHA-256 against the manifest.
 #[test]
@@ -452,28 +471,61 @@ fn the_bundle_checks_by_hand_with_unzip_ssh_keygen_and_sha256() {
     for ((path, bytes, sha), (name, len, hash)) in listed.iter().zip(&found) {
         assert_eq!((path, bytes, sha), (name, len, &hash.as_str()));
     }
-    assert!(String::from_utf8(entry(&done.path, "说明.txt")).unwrap().contains("ssh-keygen -Y verify"));
+    let readme = String::from_utf8(entry(&done.path, "说明.txt")).unwrap();
+    assert!(readme.contains("ssh-keygen -Y verify") && readme.contains("BOM"), "{readme}");
 
+    let dir = tempfile::tempdir().unwrap();
+    let signers = signers_file(dir.path().join("allowed_signers"), &[&county.allowed_signers_line()]);
+    let Some(checked) = stock_check(&signers, &done.path) else { return };
+    assert!(checked.status.success(), "{}{}", stdout(&checked), stderr(&checked));
+}
+
+/// README's check without shenhe: `ssh-keygen -Y verify -f SIGNERS -I 410102 -n shenhe-bundle`
+/// of the bundle's manifest; None (and a note) where ssh-keygen is not installed.
+fn stock_check(signers: &Path, bundle: &Path) -> Option<Output> {
     if Command::new("ssh-keygen").arg("-?").output().is_err() {
         eprintln!("ssh-keygen not installed: its half of this test is skipped");
-        return;
+        return None;
     }
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("manifest.json.sig"), &entries[1].1).unwrap();
-    let signers = signers_file(dir.path().join("allowed_signers"), &[&county.allowed_signers_line()]);
+    let signature = dir.path().join("manifest.json.sig");
+    std::fs::write(&signature, entry(bundle, "manifest.json.sig")).unwrap();
     let mut child = Command::new("ssh-keygen")
         .args(["-Y", "verify", "-f"])
-        .arg(&signers)
+        .arg(signers)
         .args(["-I", "410102", "-n", "shenhe-bundle", "-s"])
-        .arg(dir.path().join("manifest.json.sig"))
+        .arg(&signature)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(&entries[0].1).unwrap();
-    let checked = child.wait_with_output().unwrap();
-    assert!(checked.status.success(), "{}{}", stdout(&checked), stderr(&checked));
+    child.stdin.take().unwrap().write_all(&entry(bundle, "manifest.json")).unwrap();
+    Some(child.wait_with_output().unwrap())
+}
+
+/// A trusted keys file saved by Windows Notepad (UTF-8 with a BOM, CRLF) works: the BOM is not
+/// taken for part of the first line's principal (it was: "trusted as \u{feff}410102"). The stock
+/// ssh-keygen does take it so, as README says, and reads the file once its first line is a
+/// comment.
+#[test]
+fn a_trusted_keys_file_saved_by_notepad_with_a_bom_works() {
+    let county = Home::county();
+    let done = county.export_forced();
+    let city = Home::with_config("");
+    let line = county.allowed_signers_line();
+    let notepad = city.path().join("notepad.txt");
+    std::fs::write(&notepad, format!("\u{feff}{line}\r\n")).unwrap();
+    let o = city.ok(&["verify", "--allowed-signers", notepad.to_str().unwrap(), done.arg()]);
+    assert!(stdout(&o).contains(&format!("有效  {}", done.arg())), "{}", said(&o));
+
+    let Some(stock) = stock_check(&notepad, &done.path) else { return };
+    assert!(!stock.status.success(), "ssh-keygen reads the BOM into the principal: {}", said(&stock));
+    let commented = city.path().join("commented.txt");
+    std::fs::write(&commented, format!("\u{feff}# 郑州市 trusted counties\r\n{line}\r\n")).unwrap();
+    let stock = stock_check(&commented, &done.path).unwrap();
+    assert!(stock.status.success(), "{}", said(&stock));
+    city.ok(&["verify", "--allowed-signers", commented.to_str().unwrap(), done.arg()]);
 }
 
 // reopen
@@ -529,6 +581,24 @@ fn reopen_unlocks_logs_and_the_next_bundle_replaces_the_first() {
     assert_eq!(seen, [(true, 1), (true, 2)], "{v}");
 }
 
+/// `reopen --from` reads the notice bounded too: a notice is small, so anything over 2 MiB, a
+/// directory or `/dev/zero` is refused unread, naming the file; the period stays locked.
+#[test]
+fn reopen_refuses_unread_a_notice_too_large_or_no_file() {
+    let home = Home::county();
+    home.export_forced();
+    for (path, says, code) in home::files_refused_unread(home.path(), "2097152 字节（2 MiB）") {
+        let started = std::time::Instant::now();
+        let o = home.run(&["reopen", "--from", path.to_str().unwrap()]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{}: not read", path.display());
+        assert_eq!(o.status.code(), Some(code), "{}: {}", path.display(), said(&o));
+        let err = stderr(&o);
+        assert!(err.contains(&path.display().to_string()) && err.contains(&says), "{says}: {err}");
+    }
+    let o = home.run(&["approve", "--period", PERIOD, "--school", FILLED[0]]);
+    assert!(said(&o).contains("2026Q3 期已上报并锁定"), "still locked: {}", said(&o));
+}
+
 // notices
 
 /// One XLSX and one text notice per returned school, each with its own reason and name; with
@@ -572,6 +642,53 @@ fn notices_are_written_per_returned_school_with_the_reason() {
     let v = json(&home.ok(&[&args[..], &["--json"]].concat()));
     let codes: Vec<&str> = v.as_array().unwrap().iter().map(|w| w["school_code"].as_str().unwrap()).collect();
     assert_eq!(codes, FILLED);
+}
+
+/// School codes are free text, letters too: codes the file-name rules make alike — `2141/01`
+/// and `2141:01` (both `2141_01`), `AB01` and `ab01` (one file on Windows and macOS) — still
+/// give each school notice files of its own, distinct whatever the case; a file of the folder
+/// the run did not write (`aB01_…`) is left alone; the count said is the schools whose files
+/// are there. A second run replaces its files rather than adding more.
+#[test]
+fn notices_of_schools_whose_file_names_collide_get_names_of_their_own() {
+    let home = Home::with_config(&county_config("410102", "中原区"));
+    let text = std::fs::read_to_string(fixture("unfilled.csv")).unwrap();
+    let mut lines = text.lines();
+    let (header, row) = (lines.next().unwrap(), lines.next().unwrap());
+    let codes = ["2141/01", "2141:01", "AB01", "ab01"];
+    let rows: String = codes
+        .iter()
+        .map(|code| format!("{}\n", row.replacen(FILLED[0], code, 1).replacen("郑州市中原区伏牛路小学", "同名小学", 1)))
+        .collect();
+    let sheet = home.path().join("sheet.csv");
+    std::fs::write(&sheet, format!("{header}\n{rows}")).unwrap();
+    home.ok(&["import", sheet.to_str().unwrap(), "--period", PERIOD]);
+    for code in codes {
+        home.ok(&["return", "--period", PERIOD, "--school", code, "--reason", &format!("{code} 请核实")]);
+    }
+    let dir = home.path().join("通知");
+    std::fs::create_dir_all(&dir).unwrap();
+    let theirs = dir.join("aB01_同名小学_退回重报通知.txt");
+    std::fs::write(&theirs, "别人的文件").unwrap();
+
+    for run in 1..=2 {
+        let o = home.ok(&["notices", "--period", PERIOD, "--out", dir.to_str().unwrap()]);
+        assert!(stdout(&o).contains("已为 4 所退回重报的学校生成通知"), "{}", stdout(&o));
+        let names = names_in(&dir);
+        assert_eq!(names.len(), 2 * codes.len() + 1, "run {run}: {names:?}");
+        let folded: std::collections::HashSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+        assert_eq!(folded.len(), names.len(), "distinct whatever the case: {names:?}");
+        assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "别人的文件");
+        let texts: Vec<String> = names
+            .iter()
+            .filter(|n| n.ends_with(".txt") && dir.join(n) != theirs)
+            .map(|n| std::fs::read_to_string(dir.join(n)).unwrap())
+            .collect();
+        for code in codes {
+            let own = texts.iter().filter(|t| t.contains(&format!("（学校标识码：{code}）"))).count();
+            assert_eq!(own, 1, "{code}: one notice of its own in {names:?}");
+        }
+    }
 }
 
 // the signing key

@@ -143,6 +143,27 @@ fn refused_bundles_change_nothing() {
     assert_eq!(json(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["received"], true);
 }
 
+/// `city import` reads each bundle bounded: a sparse 3 GB file, a directory and `/dev/zero` are
+/// refused at once, unread, naming the file, what it is or its size and the limit; a good
+/// bundle beside them is still received.
+#[test]
+fn city_import_refuses_unread_what_is_too_large_or_no_file() {
+    let zy = Home::county("410102", "中原区");
+    let good = zy.export(NOW);
+    let city = Home::city(&zy.allowed_signers());
+    for (path, says, code) in home::files_refused_unread(city.path(), "67108864 字节（64 MiB）") {
+        let started = std::time::Instant::now();
+        let out = city.run_at(NOW, &["city", "import", &arg(&path)]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{}: not read", path.display());
+        assert_eq!(out.status.code(), Some(code), "{}: {}", path.display(), stdout(&out));
+        let text = stdout(&out);
+        assert!(text.contains(&arg(&path)) && text.contains(&says), "{says}: {text}");
+    }
+    let out = city.run_at(NOW, &["city", "import", &arg(&city.path().join("文件夹.zip")), &arg(&good)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(json(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]))[0]["received"], true);
+}
+
 /// The city's figures by county are the counties' own; a county cannot report (and so
 /// overwrite) another county's schools.
 #[test]
@@ -339,6 +360,41 @@ fn a_signed_return_notice_reopens_exactly_the_report_it_names() {
     let mut log = String::new();
     std::io::Read::read_to_string(&mut archive.by_name("review_log.csv").unwrap(), &mut log).unwrap();
     assert!(log.contains("市州（郑州市）退回：带宽数据需核实"), "{log}");
+}
+
+/// A return notice signed by a city key the county does not trust points the county to the
+/// city's line — the one `shenhe city return` prints, principal the city, namespace
+/// shenhe-return — not to the county's own `key show` line that a refused bundle asks for; a
+/// key trusted as another city says which city it is trusted as.
+#[test]
+fn an_untrusted_return_notice_points_to_the_citys_line() {
+    let zy = Home::county("410102", "中原区");
+    let bundle = zy.export(NOW);
+    let city = Home::city(&zy.allowed_signers());
+    city.ok_at(NOW, &["city", "import", &arg(&bundle)]);
+    let returned =
+        city.ok_at(LATE, &["city", "return", "--period", PERIOD, "--county", "410102", "--reason", "核实", "--json"]);
+    let v = json(&returned);
+    let (notice, line) = (v["notice"].as_str().unwrap().to_string(), v["allowed_signers"].as_str().unwrap());
+    let trusted = zy.path().join("allowed_signers");
+
+    // Only its own line: the city's key is unknown.
+    std::fs::write(&trusted, zy.allowed_signers()).unwrap();
+    let out = zy.run_at(LATE, &["reopen", "--from", &notice]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for part in ["不在信任的公钥文件中", "市州", "shenhe city return", "\"郑州市\" namespaces=\"shenhe-return\""]
+    {
+        assert!(err.contains(part), "{part}: {err}");
+    }
+    assert!(!err.contains("key show") && !err.contains("向县区"), "not the county's line: {err}");
+
+    // The city's key, trusted as another city.
+    std::fs::write(&trusted, format!("{}\n", line.replacen("\"郑州市\"", "\"开封市\"", 1))).unwrap();
+    let out = zy.run_at(LATE, &["reopen", "--from", &notice]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("开封市") && err.contains("郑州市") && !err.contains("县区 郑州市"), "{err}");
 }
 
 /// The city's workbook: 附件1, 3, 4 and 5, a row per county of the config and a total.

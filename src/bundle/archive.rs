@@ -3,13 +3,17 @@
 //! that a reader can rebuild the container from its entries and demand the very same bytes:
 //! then a change anywhere in the file — a header, a date, padding, bytes appended — is caught,
 //! not only a change to a file's content. Reading is bounded: a hostile archive (zip-slip
-//! names, duplicates, a zip bomb) is refused before anything large is decompressed.
+//! names, duplicates — also names one file on Windows or macOS, alike but for case or Unicode
+//! normalisation —, a zip bomb) is refused before anything large is decompressed.
 
+use std::collections::HashMap;
 use std::io::{Cursor, Read, Write};
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+use crate::file_names::folded;
 
 /// The mode every entry carries (a plain file anyone may read).
 const MODE: u32 = 0o644;
@@ -51,6 +55,12 @@ pub enum ArchiveProblem {
         name: String,
     },
     DuplicateName,
+    /// Two names that are one file on Windows or macOS: alike but for case or Unicode
+    /// normalisation (`schools.csv`, `Schools.csv`; `é` as one code point and as `e` + accent).
+    NamesAlike {
+        first: String,
+        second: String,
+    },
     /// A directory, a link, or an entry with an unusual type or mode.
     NotAPlainFile {
         name: String,
@@ -174,6 +184,8 @@ impl<'a> Opened<'a> {
             return Err(ArchiveProblem::TooManyEntries { entries: archive.len(), limit: limits.entries });
         }
         let mut names = Vec::with_capacity(archive.len());
+        // Each name as Windows and macOS compare names, to the name it was first seen as.
+        let mut alike: HashMap<String, String> = HashMap::with_capacity(archive.len());
         let mut total = 0u64;
         for i in 0..archive.len() {
             let entry = archive.by_index_raw(i).map_err(|e| ArchiveProblem::NotAZip(e.to_string()))?;
@@ -194,6 +206,9 @@ impl<'a> Opened<'a> {
                 && !entry.encrypted();
             if !plain {
                 return Err(ArchiveProblem::NotAPlainFile { name });
+            }
+            if let Some(first) = alike.insert(folded(&name), name.clone()) {
+                return Err(ArchiveProblem::NamesAlike { first, second: name });
             }
             let declared = entry.size();
             if declared > limits.entry_bytes {
@@ -335,6 +350,21 @@ mod tests {
         for name in ["manifest.json", "说明.txt", "data/schools.csv"] {
             assert!(is_safe_name(name), "{name}");
         }
+    }
+
+    /// Names one file on Windows or macOS: unpacked there, the second would overwrite the first.
+    #[test]
+    fn names_alike_but_for_case_or_normalisation_are_refused() {
+        for (first, second) in
+            [("schools.csv", "Schools.csv"), ("data/\u{e9}.csv", "data/e\u{301}.csv"), ("a/x", "A/x")]
+        {
+            let bytes = write(&[], &deflate(&[(first, b"1"), (second, b"2")], at()).unwrap(), at()).unwrap();
+            let refused = Opened::new(&bytes, LIMITS).err();
+            let both = ArchiveProblem::NamesAlike { first: first.to_string(), second: second.to_string() };
+            assert_eq!(refused, Some(both), "{first:?} and {second:?}");
+        }
+        let bytes = write(&[], &deflate(&[("a.csv", b"1"), ("b.csv", b"2")], at()).unwrap(), at()).unwrap();
+        assert!(Opened::new(&bytes, LIMITS).is_ok());
     }
 
     #[test]

@@ -6,12 +6,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::allowed_signers::{AllowedSigners, Trust};
-use super::archive::{self, LIMITS, Opened};
+use super::archive::{self, LIMITS, Limits, Opened};
 use super::keys::{RETURN_NAMESPACE, SigningKey, fingerprint};
 use super::manifest::{MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Signer};
 use super::verify::{Refusal, check_signature};
 
 pub const FORMAT: &str = "shenhe-return/1";
+/// The largest notice read: room for the largest `notice.json` and signature [`read`] takes.
+pub const MAX_NOTICE_BYTES: u64 = 2 << 20;
 const NOTICE: &str = "notice.json";
 const SIGNATURE: &str = "notice.json.sig";
 
@@ -52,7 +54,7 @@ pub fn read(
     city: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ReturnNotice, Refusal> {
-    let mut opened = Opened::new(bytes, LIMITS)?;
+    let mut opened = Opened::new(bytes, Limits { bundle_bytes: MAX_NOTICE_BYTES, ..LIMITS })?;
     if opened.names() != [NOTICE, SIGNATURE] {
         return Err(Refusal::Missing { name: NOTICE });
     }
@@ -67,11 +69,14 @@ pub fn read(
     let print = fingerprint(&key);
     match signers.judge(city, &key, RETURN_NAMESPACE, now) {
         Trust::Trusted { .. } => {}
-        Trust::UnknownKey => return Err(Refusal::UnknownKey { fingerprint: print }),
+        // Said as a return notice's: the line to ask for is the city's.
+        Trust::UnknownKey => return Err(Refusal::UnknownCityKey { fingerprint: print, city: city.to_string() }),
         Trust::NotForPrincipal { principals } => {
-            return Err(Refusal::NotForCounty { fingerprint: print, county_code: city.to_string(), principals });
+            return Err(Refusal::NotForCity { fingerprint: print, city: city.to_string(), principals });
         }
-        Trust::NamespaceNotAllowed { line } => return Err(Refusal::NamespaceNotAllowed { fingerprint: print, line }),
+        Trust::NamespaceNotAllowed { line } => {
+            return Err(Refusal::NamespaceNotAllowed { fingerprint: print, line, namespace: RETURN_NAMESPACE });
+        }
         Trust::NotYetValid { line, from } => return Err(Refusal::KeyNotYetValid { fingerprint: print, line, from }),
         Trust::Expired { line, until } => return Err(Refusal::KeyExpired { fingerprint: print, line, until }),
     }

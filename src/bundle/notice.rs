@@ -101,7 +101,9 @@ pub fn notice_workbook(n: &Notice, created: chrono::NaiveDateTime) -> Result<Vec
 
 /// `<school code>_<school name>_退回重报通知`, safe as a file name on Windows: the characters
 /// Windows refuses (`\/:*?"<>|` and control characters) become `_`, and the whole is at most
-/// [`STEM_MAX`] characters, the name giving way first so the code and the suffix stay.
+/// [`STEM_MAX`] characters, the name giving way first so the code and the suffix stay. Two
+/// schools can get one stem (`2141/01`, `2141:01`): the writer makes them unique
+/// (`file_names::FolderNames`).
 pub fn file_stem(n: &Notice) -> String {
     let safe = |s: &str| -> String {
         s.trim().chars().map(|c| if c.is_control() || r#"\/:*?"<>|"#.contains(c) { '_' } else { c }).collect()

@@ -59,9 +59,23 @@ pub enum Refusal {
         county_code: String,
         principals: Vec<String>,
     },
+    /// A return notice signed by a key the county does not trust: the county needs the city's
+    /// line (`shenhe city return` prints it), not a county's.
+    UnknownCityKey {
+        fingerprint: String,
+        city: String,
+    },
+    /// A return notice's key is trusted, but as other principals than the county's city.
+    NotForCity {
+        fingerprint: String,
+        city: String,
+        principals: Vec<String>,
+    },
     NamespaceNotAllowed {
         fingerprint: String,
         line: usize,
+        /// The namespace the signature is for (a bundle's or a return notice's).
+        namespace: &'static str,
     },
     KeyNotYetValid {
         fingerprint: String,
@@ -146,7 +160,9 @@ pub fn verify_with(
                 principals,
             });
         }
-        Trust::NamespaceNotAllowed { line } => return Err(Refusal::NamespaceNotAllowed { fingerprint: print, line }),
+        Trust::NamespaceNotAllowed { line } => {
+            return Err(Refusal::NamespaceNotAllowed { fingerprint: print, line, namespace: NAMESPACE });
+        }
         Trust::NotYetValid { line, from } => return Err(Refusal::KeyNotYetValid { fingerprint: print, line, from }),
         Trust::Expired { line, until } => return Err(Refusal::KeyExpired { fingerprint: print, line, until }),
     };
@@ -241,9 +257,20 @@ impl Refusal {
                     ("principals", &printable(&principals.join(","))),
                 ],
             ),
-            Refusal::NamespaceNotAllowed { fingerprint, line } => fill(
+            Refusal::UnknownCityKey { fingerprint, city } => {
+                fill(&m.reopen_unknown_city_key, &[("fingerprint", fingerprint), ("city", &printable(city))])
+            }
+            Refusal::NotForCity { fingerprint, city, principals } => fill(
+                &m.reopen_not_for_city,
+                &[
+                    ("fingerprint", fingerprint),
+                    ("city", &printable(city)),
+                    ("principals", &printable(&principals.join(","))),
+                ],
+            ),
+            Refusal::NamespaceNotAllowed { fingerprint, line, namespace } => fill(
                 &m.verify_namespace_not_allowed,
-                &[("fingerprint", fingerprint), ("line", line), ("namespace", &NAMESPACE)],
+                &[("fingerprint", fingerprint), ("line", line), ("namespace", namespace)],
             ),
             Refusal::KeyNotYetValid { fingerprint, line, from } => fill(
                 &m.verify_key_not_yet_valid,
@@ -276,6 +303,9 @@ fn archive_message(p: &ArchiveProblem, lang: Lang) -> String {
         }
         ArchiveProblem::UnsafeName { name } => fill(&m.verify_unsafe_name, &[("name", &name.escape_debug())]),
         ArchiveProblem::DuplicateName => m.verify_duplicate_name.clone(),
+        ArchiveProblem::NamesAlike { first, second } => {
+            fill(&m.verify_names_alike, &[("first", &printable(first)), ("second", &printable(second))])
+        }
         ArchiveProblem::NotAPlainFile { name } => fill(&m.verify_not_plain_file, &[("name", name)]),
         ArchiveProblem::EntryTooLarge { name, bytes, limit } => {
             fill(&m.verify_entry_too_large, &[("name", name), ("size", &mb(bytes)), ("limit", &mb(limit))])

@@ -19,6 +19,7 @@ mod dispatch;
 mod drop;
 mod export;
 mod import;
+mod incoming;
 mod key;
 mod list;
 mod notices;

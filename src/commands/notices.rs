@@ -1,5 +1,6 @@
 //! `shenhe notices [--period P] --out DIR`: the 退回重报 notices to send back to the returned
-//! schools — one XLSX and one plain-text file per school, with the reason and the open findings.
+//! schools — one XLSX and one plain-text file per school, with the reason and the open findings,
+//! under names that are each a file of their own on any system (see [`FolderNames`]).
 
 use serde::Serialize;
 
@@ -7,7 +8,8 @@ use super::{Context, Failure, Outcome, print_json};
 use crate::bundle::notice::{self, Notice};
 use crate::cli::NoticesArgs;
 use crate::commands::out::say;
-use crate::i18n::{Lang, fill};
+use crate::file_names::FolderNames;
+use crate::i18n::{Lang, fill, printable};
 
 #[derive(Debug, Serialize)]
 struct Written {
@@ -28,6 +30,12 @@ pub fn run(ctx: &Context, args: NoticesArgs) -> Outcome {
     }
     let now = crate::clock::now();
     let (county, auditor) = (&ctx.config.county, &ctx.config.auditor);
+    let io = |path: &std::path::Path, e: &dyn std::fmt::Display| {
+        Failure::refused(fill(&m.notices_io, &[("path", &printable(&path.display().to_string())), ("reason", e)]))
+    };
+    // Two schools' stems can be one file name (codes `2141/01` and `2141:01` both become
+    // `2141_01`; `AB01` and `ab01` are one file on Windows and macOS): each gets its own.
+    let mut names = FolderNames::in_dir(&args.out).map_err(|e| io(&args.out, &e))?;
     let mut written = Vec::new();
     for school in returned {
         let findings = store
@@ -49,14 +57,12 @@ pub fn run(ctx: &Context, args: NoticesArgs) -> Outcome {
             auditor_phone: auditor.phone.trim().to_string(),
             date: now.date_naive(),
         };
-        let stem = notice::file_stem(&n);
+        let stem = names.claim(&notice::file_stem(&n), &["xlsx", "txt"]);
         let xlsx_path = args.out.join(format!("{stem}.xlsx"));
         let text_path = args.out.join(format!("{stem}.txt"));
-        let xlsx = notice::notice_workbook(&n, now.naive_utc())
-            .map_err(|e| Failure::refused(fill(&m.notices_io, &[("path", &xlsx_path.display()), ("reason", &e)])))?;
+        let xlsx = notice::notice_workbook(&n, now.naive_utc()).map_err(|e| io(&xlsx_path, &e))?;
         for (path, bytes) in [(&xlsx_path, xlsx), (&text_path, notice::notice_text(&n).into_bytes())] {
-            crate::files::write_atomically(path, &bytes)
-                .map_err(|e| Failure::refused(fill(&m.notices_io, &[("path", &path.display()), ("reason", &e)])))?;
+            crate::files::write_atomically(path, &bytes).map_err(|e| io(path, &e))?;
         }
         written.push(Written {
             school_code: school.school_code,
@@ -67,10 +73,12 @@ pub fn run(ctx: &Context, args: NoticesArgs) -> Outcome {
     if args.json {
         print_json(&written);
     } else {
-        say!("{}", fill(&m.notices_done, &[("count", &written.len()), ("dir", &args.out.display())]));
+        let dir = printable(&args.out.display().to_string());
+        say!("{}", fill(&m.notices_done, &[("count", &written.len()), ("dir", &dir)]));
+        // The names carry the schools' names and codes, from the imported sheet.
         for w in &written {
-            say!("  {}", w.xlsx);
-            say!("  {}", w.text);
+            say!("  {}", printable(&w.xlsx));
+            say!("  {}", printable(&w.text));
         }
     }
     Ok(())

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use super::incoming::{self, NotRead};
 use super::{Context, Failure, Outcome, print_json};
 use crate::bundle::allowed_signers::AllowedSigners;
 use crate::bundle::city_return;
@@ -13,7 +14,7 @@ use crate::bundle::verify::signers_message;
 use crate::cli::ReopenArgs;
 use crate::commands::out::say;
 use crate::domain::Period;
-use crate::i18n::fill;
+use crate::i18n::{fill, printable};
 
 #[derive(Debug, Serialize)]
 struct Reopened {
@@ -56,8 +57,15 @@ fn from_notice(
     path: &std::path::Path,
 ) -> Result<(Period, String), Failure> {
     let (lang, m) = (ctx.lang, ctx.lang.msg());
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::usage(fill(&m.verify_unreadable_line, &[("bundle", &path.display()), ("reason", &e)])))?;
+    let shown = printable(&path.display().to_string());
+    let bytes = incoming::read(lang, path, city_return::MAX_NOTICE_BYTES).map_err(|not| match not {
+        NotRead::Unreadable(reason) => {
+            Failure::usage(fill(&m.verify_unreadable_line, &[("bundle", &shown), ("reason", &reason)]))
+        }
+        NotRead::TooLarge(reason) => {
+            Failure::refused(fill(&m.verify_invalid, &[("bundle", &shown), ("reason", &reason)]))
+        }
+    })?;
     let trusted = ctx.paths.trusted_keys(&ctx.config);
     let signers = AllowedSigners::load(&trusted).map_err(|e| {
         Failure::usage(fill(

@@ -6,8 +6,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::incoming::{self, NotRead};
 use super::{Context, Failure, Outcome, print_json};
 use crate::bundle::allowed_signers::AllowedSigners;
+use crate::bundle::archive::LIMITS;
 use crate::bundle::manifest::{Forced, StateCounts};
 use crate::bundle::verify::{Verified, signers_message, verify};
 use crate::cli::VerifyArgs;
@@ -19,7 +21,8 @@ use crate::i18n::{Lang, fill, printable};
 struct Verdict {
     bundle: String,
     valid: bool,
-    /// False when the file could not even be read (a usage error: exit 2).
+    /// False when the path is no file that can be read — missing, a directory, a device (a
+    /// usage error: exit 2). A file too large for a bundle is refused unread as invalid.
     readable: bool,
     /// Why it is not valid.
     reason: Option<String>,
@@ -49,10 +52,14 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> Outcome {
     let mut verdicts = Vec::new();
     let (mut invalid, mut unreadable) = (0, 0);
     for path in &args.bundles {
-        let verdict = match std::fs::read(path) {
-            Err(e) => {
+        let verdict = match incoming::read(lang, path, LIMITS.bundle_bytes) {
+            Err(NotRead::Unreadable(reason)) => {
                 unreadable += 1;
-                Verdict { readable: false, ..failed(path, e.to_string()) }
+                Verdict { readable: false, ..failed(path, reason) }
+            }
+            Err(NotRead::TooLarge(reason)) => {
+                invalid += 1;
+                failed(path, reason)
             }
             Ok(bytes) => match verify(&bytes, &signers, now) {
                 Ok(v) => valid(path, &v),

@@ -413,6 +413,7 @@ catalog! {
     verify_too_many_entries,
     verify_unsafe_name,
     verify_duplicate_name,
+    verify_names_alike,
     verify_not_plain_file,
     verify_entry_too_large,
     verify_total_too_large,
@@ -532,6 +533,8 @@ catalog! {
     reopen_notice_other_county,
     reopen_notice_stale,
     reopen_notice_refused,
+    reopen_unknown_city_key,
+    reopen_not_for_city,
     reopen_from_city,
     help_city_report,
     help_city_report_out,
@@ -591,6 +594,10 @@ catalog! {
     decide_busy,
     export_resumed,
     export_unpublished,
+    read_not_a_file,
+    read_kind_directory,
+    read_kind_special,
+    read_too_large,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

@@ -98,3 +98,23 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn arg(p: &Path) -> String {
     p.display().to_string()
 }
+
+/// Files a command must refuse unread, made in `dir`: a sparse 3 GB file (the size is checked
+/// before a byte is read, so no 3 GB of memory), a directory and, on Unix, `/dev/zero` (endless:
+/// reading it whole never ends). Each with what the Chinese refusal says of it and the exit code:
+/// 1 for the file too large (refused, as an oversized bundle always was), 2 for what is no file
+/// at all (unreadable). `limit` is how the refusal shows the limit, e.g. "67108864 字节（64 MiB）".
+pub fn files_refused_unread(dir: &Path, limit: &str) -> Vec<(std::path::PathBuf, String, i32)> {
+    let sparse = dir.join("稀疏.zip");
+    std::fs::File::create(&sparse).unwrap().set_len(3 << 30).unwrap();
+    let folder = dir.join("文件夹.zip");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut files = vec![
+        (sparse, format!("有 3221225472 字节，超过上限 {limit}"), 1),
+        (folder, "不是普通文件（目录）".to_string(), 2),
+    ];
+    if cfg!(unix) {
+        files.push((std::path::PathBuf::from("/dev/zero"), "不是普通文件（设备或管道）".to_string(), 2));
+    }
+    files
+}

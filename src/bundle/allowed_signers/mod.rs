@@ -5,7 +5,8 @@
 //! ssh-keygen would log and skip is an error here, naming the line, because a clerk should fix
 //! a broken trust file rather than have it half-read; and lines whose key shenhe cannot hold
 //! (ECDSA, certificates) are set aside as [`Skipped`], which changes no verdict about the
-//! county's Ed25519 key.
+//! county's Ed25519 key. And one convenience: a UTF-8 byte order mark at the file's start (as
+//! Windows Notepad saves it) is skipped, where ssh-keygen reads it into the first line.
 
 use std::collections::HashSet;
 use std::io;

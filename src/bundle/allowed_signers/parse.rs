@@ -9,6 +9,11 @@ use super::{AllowedSigners, Entry, ParseProblem, Skipped};
 
 /// ssh-keygen reads lines with getline: split at `\n` only.
 pub(super) fn parse_bytes(bytes: &[u8]) -> Result<AllowedSigners, (usize, ParseProblem)> {
+    // Windows Notepad saves UTF-8 with a byte order mark, and a county's clerk may have nothing
+    // else to edit the file with. ssh-keygen does not skip it (it is then part of the first
+    // line's principal, or makes a first-line comment no comment); shenhe does, so that the
+    // principal is the county code as written. README says how to keep the stock check working.
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut signers = AllowedSigners { entries: Vec::new(), skipped: Vec::new() };
     for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = index + 1;
@@ -20,6 +25,9 @@ pub(super) fn parse_bytes(bytes: &[u8]) -> Result<AllowedSigners, (usize, ParseP
     }
     Ok(signers)
 }
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
 enum Line {
     Empty,

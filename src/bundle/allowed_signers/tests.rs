@@ -516,3 +516,19 @@ fn mutated_lines_give_an_error_or_a_verdict_never_a_panic() {
     }
     assert!(verdicts > 100, "the mutations should leave some files readable");
 }
+
+/// Windows Notepad saves UTF-8 with a byte order mark: at the file's start it is not part of
+/// the first principal (ssh-keygen would take it for one). Anywhere else it is text, as there.
+#[test]
+fn a_leading_bom_is_not_part_of_the_first_principal() {
+    let k1 = openssh(&key(1));
+    let signers = AllowedSigners::parse(&format!("\u{feff}410102 {k1}\r\n\u{feff}410103 {k1}\r\n")).unwrap();
+    let [first, second] = signers.entries() else { panic!("{signers:?}") };
+    assert_eq!((first.line, &first.principals[..]), (1, &["410102".to_owned()][..]));
+    assert_eq!(second.principals, ["\u{feff}410103"]);
+    assert_eq!(signers.judge("410102", &key(1), keys::NAMESPACE, at(NOW)), Trust::Trusted { line: 1 });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("allowed_signers");
+    std::fs::write(&path, format!("\u{feff}410102 {k1}\n")).unwrap();
+    assert_eq!(AllowedSigners::load(&path).unwrap().entries()[0].principals, ["410102"]);
+}

@@ -6,9 +6,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::bundle::allowed_signers::AllowedSigners;
+use crate::bundle::archive::LIMITS;
 use crate::bundle::load::ReportedSchool;
 use crate::bundle::manifest::{Manifest, sha256_hex};
 use crate::bundle::verify::{signers_message, verify};
+use crate::commands::incoming::{self, NotRead};
 use crate::commands::out::say;
 use crate::commands::{Context, Failure, Outcome, print_json};
 use crate::domain::Period;
@@ -86,10 +88,14 @@ pub(super) fn run(
     for path in paths {
         // The file's name is covered by no signature: shown printable, on one line.
         let shown = printable(&path.display().to_string());
-        let receipt = match std::fs::read(path) {
-            Err(e) => {
+        let receipt = match incoming::read(lang, path, LIMITS.bundle_bytes) {
+            Err(NotRead::Unreadable(reason)) => {
                 unreadable += 1;
-                refusal(&shown, fill(&m.verify_unreadable_line, &[("bundle", &shown), ("reason", &e)]))
+                refusal(&shown, fill(&m.verify_unreadable_line, &[("bundle", &shown), ("reason", &reason)]))
+            }
+            Err(NotRead::TooLarge(reason)) => {
+                refused += 1;
+                refusal(&shown, fill(&m.city_refused, &[("bundle", &shown), ("reason", &reason)]))
             }
             Ok(bytes) => match receive(ctx, &mut store, &signers, path, &bytes, now) {
                 Ok(Accepted { manifest, received, held_elsewhere: held }) => {
