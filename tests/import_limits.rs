@@ -214,7 +214,7 @@ fn only_a_regular_file_within_the_size_limit_is_read() {
     let message = refused(&sparse).user_message(Lang::En);
     assert!(message.contains("is 3221225472 bytes, more than the 67108864"), "{message}");
     let message = refused(dir.path()).user_message(Lang::En);
-    assert!(message.contains("is not a regular file (directory)"), "{message}");
+    assert!(message.contains("is not a regular file (a directory)"), "{message}");
     #[cfg(unix)]
     {
         let message = refused(Path::new("/dev/zero")).user_message(Lang::En);

@@ -49,9 +49,12 @@ pub fn schools_csv(rows: &[SchoolRecord]) -> Vec<u8> {
     let mut header: Vec<String> = Field::ALL.iter().map(|f| column_of(*f).header_zh().to_string()).collect();
     header.extend(["审核状态".to_string(), "修订版本".to_string()]);
     header.extend(extras.iter().map(|h| h.to_string()));
-    let mut records = vec![header];
+    let mut out = CsvOut::new();
+    out.record(&header);
+    let mut record: Vec<String> = Vec::with_capacity(header.len());
     for r in rows {
-        let mut record: Vec<String> = Field::ALL.iter().map(|f| importable_value(*f, &r.data)).collect();
+        record.clear();
+        record.extend(Field::ALL.iter().map(|f| importable_value(*f, &r.data)));
         record.extend([r.state.label_zh().to_string(), r.revision.to_string()]);
         let known = record.len();
         record.resize(known + extras.len(), String::new());
@@ -62,9 +65,9 @@ pub fn schools_csv(rows: &[SchoolRecord]) -> Vec<u8> {
                 cell.clone_from(value);
             }
         }
-        records.push(record);
+        out.record(&record);
     }
-    csv_bytes(&records)
+    out.0
 }
 
 /// The importer's column for a field: each field's Chinese label is one of its headings
@@ -209,19 +212,33 @@ fn strings(cells: &[&str]) -> Vec<String> {
 /// reads GBK and garbles every name), CRLF line ends, quotes only where needed. Records may
 /// differ in length (a form's title line has one cell); an empty record is a blank line.
 fn csv_bytes(records: &[Vec<String>]) -> Vec<u8> {
-    const MEMORY: &str = "writing to memory cannot fail";
-    let mut out = b"\xEF\xBB\xBF".to_vec();
+    let mut out = CsvOut::new();
     for record in records {
+        out.record(record);
+    }
+    out.0
+}
+
+/// A CSV being written record by record (UTF-8 with BOM, CRLF, every cell guarded), so that a
+/// large table is never held twice.
+struct CsvOut(Vec<u8>);
+
+impl CsvOut {
+    fn new() -> CsvOut {
+        CsvOut(b"\xEF\xBB\xBF".to_vec())
+    }
+
+    fn record(&mut self, record: &[String]) {
+        const MEMORY: &str = "writing to memory cannot fail";
         // The csv crate writes an empty record as `""`; a blank line is nothing at all.
         if record.is_empty() {
-            out.extend_from_slice(b"\r\n");
-            continue;
+            self.0.extend_from_slice(b"\r\n");
+            return;
         }
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut self.0);
         w.write_record(record.iter().map(|c| crate::csv_text::guard(c).into_owned())).expect(MEMORY);
         w.flush().expect(MEMORY);
     }
-    out
 }
 
 /// For tests: the sample county's letterhead for 2026Q3, made on 2026-10-03.

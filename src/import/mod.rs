@@ -157,6 +157,7 @@ impl ImportError {
                 fill(&m.import_file_too_large, &[("file", &printable(file)), ("bytes", bytes), ("limit", limit)])
             }
             ImportError::NotAFile { file, kind } => {
+                let kind = if *kind == "directory" { &m.read_kind_directory } else { &m.read_kind_special };
                 fill(&m.import_not_a_file, &[("file", &printable(file)), ("kind", kind)])
             }
             ImportError::OldFormat { file, format } => {
