@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use shenhe::domain::Period;
 use shenhe::i18n::Lang;
-use shenhe::import::limits::SheetLimits;
+use shenhe::import::limits::{self, SheetLimits};
 use shenhe::import::{ImportError, ImportRequest, ImportSummary, import_files};
 use shenhe::store::Store;
 
@@ -132,7 +132,8 @@ fn a_workbook_that_unzips_to_gigabytes_is_refused_by_its_part() {
     let path = write(dir.path(), "bomb.xlsx", zip.finish().unwrap().into_inner());
     assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20);
     let message = refused(&path).user_message(Lang::En);
-    assert!(message.contains("part xl/sharedStrings.xml: it unzips to more than 33554432 bytes"), "{message}");
+    let expected = format!("part xl/sharedStrings.xml: it unzips to more than {} bytes", limits::HELD_PART_BYTES);
+    assert!(message.contains(&expected), "{message}");
 }
 
 /// A cell reference past the last row used to wrap onto row 1 (A4294967297 → A1).
@@ -183,6 +184,92 @@ fn a_stray_cell_far_beyond_the_table_is_refused_where_it_is() {
     assert!(message.contains("stray.xlsx[Sheet1]:1048576:XFD: this column lies beyond column 256"), "{message}");
 }
 
+/// A rust_xlsxwriter workbook of the header and one school, its parts passed through `edit`
+/// (name, content) → (name, content).
+fn rewritten_book(dir: &Path, name: &str, edit: impl Fn(&str, String) -> (String, String)) -> PathBuf {
+    use std::io::Write;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, heading) in ["学校标识码", "学校名称"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *heading).unwrap();
+    }
+    sheet.write_string(1, 0, "2141010201").unwrap();
+    sheet.write_string(1, 1, "一小").unwrap();
+    let mut source = zip::ZipArchive::new(std::io::Cursor::new(book.save_to_buffer().unwrap())).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..source.len() {
+        let mut entry = source.by_index(i).unwrap();
+        let mut content = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut content).unwrap();
+        let (part, content) = edit(&entry.name().unwrap(), content);
+        out.start_file(part, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(content.as_bytes()).unwrap();
+    }
+    write(dir, name, out.finish().unwrap().into_inner())
+}
+
+/// One cell split into many short runs (`<r><t>…</t></r>`), or one text of `a>` repeated (a
+/// `>` is allowed in text): calamine joins a cell's runs before anything could count them, so
+/// the guard counts a cell's text over all its runs, and a stretch up to the next `<`.
+#[test]
+fn a_cell_in_many_runs_or_full_of_gt_signs_is_bounded_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = format!("<is>{}</is>", format!("<r><t>{}</t></r>", "a".repeat(100_000)).repeat(40));
+    let gt = format!("<is><t>{}</t></is>", "a>".repeat(600_000));
+    for (name, inline) in [("runs.xlsx", runs), ("gt.xlsx", gt)] {
+        let path = rewritten_book(dir.path(), name, |part, content| {
+            let content = if part == "xl/worksheets/sheet1.xml" {
+                let at = content.rfind("</row>").unwrap();
+                format!("{}<c r=\"C2\" t=\"inlineStr\">{inline}</c>{}", &content[..at], &content[at..])
+            } else {
+                content
+            };
+            (part.to_string(), content)
+        });
+        let message = refused(&path).user_message(Lang::En);
+        assert!(
+            message.contains("xl/worksheets/sheet1.xml")
+                && (message.contains("more than 32767 characters") || message.contains("a stretch of more than")),
+            "{name}: {message}"
+        );
+    }
+}
+
+/// The workbook's relations may put a sheet anywhere: its cell references are checked all the
+/// same (a row 5,000,000 outside `xl/worksheets/` was imported).
+#[test]
+fn a_sheet_outside_the_sheet_folder_is_checked_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = rewritten_book(dir.path(), "moved.xlsx", |part, content| {
+        let content = content
+            .replace("worksheets/sheet1.xml", "data/s1.xml")
+            .replace("r=\"2\"", "r=\"5000000\"")
+            .replace("r=\"A2\"", "r=\"A5000000\"")
+            .replace("r=\"B2\"", "r=\"B5000000\"");
+        (if part == "xl/worksheets/sheet1.xml" { "xl/data/s1.xml".to_string() } else { part.to_string() }, content)
+    });
+    let message = refused(&path).user_message(Lang::En);
+    assert!(message.contains("part xl/data/s1.xml") && message.contains("outside a sheet"), "{message}");
+}
+
+/// Empty cells are cells too: a workbook of millions of `<c/>` (30 such sheets took over ten
+/// minutes) stops at the cell-tag limit.
+#[test]
+fn millions_of_empty_cells_stop_at_the_cell_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let empties = "<c r=\"C3\"/>".repeat(8_000_001);
+    let path = rewritten_book(dir.path(), "empty.xlsx", |part, content| {
+        let content = if part == "xl/worksheets/sheet1.xml" {
+            content.replacen("</sheetData>", &format!("<row r=\"3\">{empties}</row></sheetData>"), 1)
+        } else {
+            content
+        };
+        (part.to_string(), content)
+    });
+    let message = refused(&path).user_message(Lang::En);
+    assert!(message.contains("more than 8000000 cells (empty ones included)"), "{message}");
+}
+
 /// XLS and ODS are read whole by the reading library before anything can be counted: refused,
 /// saying how to convert.
 #[test]
@@ -212,7 +299,7 @@ fn only_a_regular_file_within_the_size_limit_is_read() {
     let sparse = dir.path().join("huge.csv");
     std::fs::File::create(&sparse).unwrap().set_len(3 << 30).unwrap();
     let message = refused(&sparse).user_message(Lang::En);
-    assert!(message.contains("is 3221225472 bytes, more than the 67108864"), "{message}");
+    assert!(message.contains(&format!("is 3221225472 bytes, more than the {}", limits::FILE_BYTES)), "{message}");
     let message = refused(dir.path()).user_message(Lang::En);
     assert!(message.contains("is not a regular file (a directory)"), "{message}");
     #[cfg(unix)]

@@ -5,10 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The largest sheet file read: a county of 100,000 schools is an 18 MB CSV, or an XLSX of
+/// The largest sheet file read: a county of 100,000 schools is a 16 MB CSV, or an XLSX of
 /// some 8 MB (zipped XML; what it unzips to is bounded part by part below).
-pub const FILE_BYTES: u64 = 64 << 20;
-pub const WORKBOOK_BYTES: u64 = 32 << 20;
+pub const FILE_BYTES: u64 = 32 << 20;
+pub const WORKBOOK_BYTES: u64 = 16 << 20;
 /// Excel's own limit for one cell's text.
 pub const CELL_CHARS: usize = 32_767;
 /// Non-empty cells in one file, all its sheets together: 100,000 schools fill some 2.5 million.
@@ -23,10 +23,21 @@ pub const SHEET_COLUMNS: u64 = 16_384;
 /// is some 150 MB of XML), the parts held whole in memory (shared strings, styles), and the
 /// longest stretch between two XML tags (a cell's text of [`CELL_CHARS`], escaped, is far less).
 pub const PART_BYTES: u64 = 512 << 20;
-pub const HELD_PART_BYTES: u64 = 32 << 20;
+pub const HELD_PART_BYTES: u64 = 16 << 20;
+/// All parts of a workbook together, unzipped: each is read twice (checked, then by calamine),
+/// so this bounds the time too.
+pub const WORKBOOK_UNZIPPED: u64 = 1 << 30;
+/// `<c>` tags in all sheets of a workbook, empty cells included.
+pub const CELL_TAGS: u64 = 2 * CELLS;
+/// A cell's or shared string's text in the XML, all runs together: Excel's cell, each
+/// character escaped as the longest entity (`&#x10FFFF;`) could write it.
+pub const CELL_XML_BYTES: u64 = CELL_CHARS as u64 * 10;
 pub const XML_RUN_BYTES: u64 = 1 << 20;
 /// Entries of a workbook's zip.
 pub const PARTS: usize = 10_000;
+/// Schools in one import, all its files together: half again the largest county of the tests
+/// and benches (100,000 schools), and what the checks that follow can hold in memory.
+pub const SCHOOLS: u64 = 150_000;
 /// Refused cells kept to show and to write to `--rejects`; the rest are counted.
 pub const REJECTS_KEPT: usize = 10_000;
 /// A refused cell's text is kept up to this many characters (a marker says it was cut).

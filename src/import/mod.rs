@@ -173,6 +173,9 @@ impl ImportError {
                     PartProblem::RunTooLong { limit } => fill(&m.part_run_too_long, &[("limit", limit)]),
                     PartProblem::BadReference(r) => fill(&m.part_bad_reference, &[("reference", &excerpt(r))]),
                     PartProblem::TooManyStrings(n) => fill(&m.part_too_many_strings, &[("count", &excerpt(n))]),
+                    PartProblem::WorkbookTooLarge { limit } => fill(&m.part_workbook_too_large, &[("limit", limit)]),
+                    PartProblem::TooManyCells { limit } => fill(&m.part_too_many_cells, &[("limit", limit)]),
+                    PartProblem::CellTooLong { limit } => fill(&m.part_cell_too_long, &[("limit", limit)]),
                 };
                 fill(
                     &m.import_unsafe_workbook,
@@ -186,6 +189,7 @@ impl ImportError {
                     read::Limit::TextBytes => fill(&m.limit_text_bytes, &[("limit", &limits::TEXT_BYTES)]),
                     read::Limit::Columns(n) => fill(&m.limit_columns, &[("limit", n)]),
                     read::Limit::Rows => fill(&m.limit_rows, &[("limit", &limits::SHEET_ROWS)]),
+                    read::Limit::Schools => fill(&m.limit_schools, &[("limit", &limits::SCHOOLS)]),
                 };
                 let column = row::column_letter(*column as usize);
                 fill(

@@ -55,6 +55,8 @@ pub enum Limit {
     Columns(u32),
     /// More rows than a sheet has.
     Rows,
+    /// More schools in one import than [`limits::SCHOOLS`].
+    Schools,
 }
 
 /// Reads a file, by its content rather than its name: a workbook is a workbook even if it is
@@ -160,7 +162,8 @@ pub fn text_rows(text: &str, delimiter: u8, columns: u32) -> impl Iterator<Item 
         scanned_to = start.min(bytes.len());
         let number = u32::try_from(lines_before + 1 - breaks_inside_fields).unwrap_or(u32::MAX);
         let hit = |column: usize, limit| Hit { row: number, column: column as u32, limit };
-        if u64::from(number) > limits::SHEET_ROWS {
+        // (Past the last record, blank lines only: the reader ends there, whatever the number.)
+        if u64::from(number) > limits::SHEET_ROWS && start < bytes.len() {
             done = true;
             return Some(Err(hit(0, Limit::Rows)));
         }
@@ -402,6 +405,15 @@ mod tests {
             Err(ImportError::BadEncoding { line, .. }) => assert_eq!(line, 3),
             other => panic!("{:?}", other.map(|t| t.1)),
         }
+    }
+
+    #[test]
+    fn a_sheet_of_exactly_the_most_rows_is_read_whole() {
+        let full = format!("h\n{}", "a\n".repeat(limits::SHEET_ROWS as usize - 1));
+        assert_eq!(text_rows(&full, b',', 256).filter(|r| r.is_ok()).count(), limits::SHEET_ROWS as usize);
+        let over = format!("{full}a\n");
+        let last = text_rows(&over, b',', 256).last().unwrap();
+        assert_eq!(last, Err(Hit { row: limits::SHEET_ROWS as u32 + 1, column: 0, limit: Limit::Rows }));
     }
 
     #[test]

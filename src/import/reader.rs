@@ -59,7 +59,15 @@ struct Reader<'r> {
     pending: Vec<Accepted>,
     /// The writer has hung up (it failed): stop reading, its error is the one to report.
     writer_gone: bool,
+    /// Set when the import passed [`limits::SCHOOLS`]: reading stops with it.
+    too_many: Option<ImportError>,
+    /// The bytes of text in [`Reader::pending`], roughly: a chunk is sent at [`CHUNK_BYTES`]
+    /// too, so that rows of long extra columns do not pile up between the threads.
+    pending_bytes: usize,
 }
+
+/// A chunk is sent when its rows hold about this much text.
+const CHUNK_BYTES: usize = 4 << 20;
 
 impl Reader<'_> {
     /// Keeps a refused cell while fewer than [`limits::REJECTS_KEPT`] are kept; counts it always.
@@ -82,6 +90,8 @@ pub(super) fn read_all(req: &ImportRequest, to_writer: &SyncSender<Chunk>) -> Re
         extra_seen: HashSet::new(),
         pending: Vec::with_capacity(CHUNK_ROWS),
         writer_gone: false,
+        too_many: None,
+        pending_bytes: 0,
     };
     let mut sources = Vec::new();
     for (file_index, path) in req.files.iter().enumerate() {
@@ -137,7 +147,10 @@ impl Reader<'_> {
             }
             count += 1;
             self.row(file_index, &where_, &layout, &raw);
-            if self.pending.len() >= CHUNK_ROWS {
+            if let Some(e) = self.too_many.take() {
+                return Err(e);
+            }
+            if self.pending.len() >= CHUNK_ROWS || self.pending_bytes >= CHUNK_BYTES {
                 self.send(file, offset, bytes);
             }
             if self.writer_gone {
@@ -207,6 +220,14 @@ impl Reader<'_> {
             return;
         }
         self.seen.insert(data.school_code.clone(), Seen { file: file_index, row: raw.number });
+        if self.seen.len() as u64 > limits::SCHOOLS && self.too_many.is_none() {
+            self.too_many = Some(ImportError::LimitHit {
+                file: where_.to_string(),
+                row: raw.number,
+                column: 0,
+                limit: read::Limit::Schools,
+            });
+        }
         if !is_national_code(&data.school_code) && self.summary.odd_codes.len() < limits::REJECTS_KEPT {
             self.summary.odd_codes.push(OddCode {
                 file: where_.to_string(),
@@ -220,15 +241,18 @@ impl Reader<'_> {
         // Once a row is refused nothing will be kept: stop writing, keep checking.
         if self.summary.rejected == 0 {
             let content_hash = data.content_hash();
+            self.pending_bytes += data.name.len() + data.extras.iter().map(|(h, v)| h.len() + v.len()).sum::<usize>();
             self.pending.push(Accepted { data, content_hash, source: where_.clone(), number: raw.number });
         } else {
             self.pending.clear();
+            self.pending_bytes = 0;
         }
     }
 
     /// Hands the queued rows to the writer, with how far through `file` the reader is.
     fn send(&mut self, file: &Arc<str>, done: u64, total: u64) {
         let rows = std::mem::replace(&mut self.pending, Vec::with_capacity(CHUNK_ROWS));
+        self.pending_bytes = 0;
         let chunk = Chunk { file: file.clone(), done, total, rows };
         if self.to_writer.send(chunk).is_err() {
             self.writer_gone = true;

@@ -89,8 +89,16 @@ pub fn bandwidth(cell: &str) -> Result<Option<f64>, Expected> {
         .unwrap_or((s.as_str(), 1.0));
     let number = without_thousands(number).ok_or(Expected::Bandwidth)?;
     // The unit multiplies after the check: 1e308 is finite, 1e308G is not.
+    // A number too small for a float (1e-400) reads as 0: only a 0 written as 0 is 0.
+    let zero_by_underflow = |v: f64| {
+        v == 0.0
+            && number
+                .split(['e', 'E'])
+                .next()
+                .is_some_and(|m| m.contains(['1', '2', '3', '4', '5', '6', '7', '8', '9']))
+    };
     match number.parse::<f64>().map(|v| v * factor) {
-        Ok(v) if v.is_finite() && v >= 0.0 && !number.starts_with(['+', '-']) => Ok(Some(v)),
+        Ok(v) if v.is_finite() && v >= 0.0 && !number.starts_with(['+', '-']) && !zero_by_underflow(v) => Ok(Some(v)),
         _ => Err(Expected::Bandwidth),
     }
 }
@@ -267,6 +275,28 @@ mod tests {
         assert_eq!(bandwidth("1e308"), Ok(Some(1e308)));
         assert_eq!(bandwidth("1e308G"), Err(Expected::Bandwidth), "1e308 × 1000 is infinite");
         assert_eq!(bandwidth("1.7976931348623157e308Gbps"), Err(Expected::Bandwidth));
+    }
+
+    #[test]
+    fn a_bandwidth_too_small_for_a_float_is_not_taken_for_0() {
+        assert_eq!(bandwidth("0"), Ok(Some(0.0)));
+        assert_eq!(bandwidth("0.000e-5"), Ok(Some(0.0)));
+        assert_eq!(bandwidth("1e-400"), Err(Expected::Bandwidth));
+    }
+
+    #[test]
+    fn text_with_a_hidden_character_is_refused_whatever_it_is() {
+        for hidden in ["\u{2060}", "\u{061C}", "\u{00AD}", "\u{E0041}", "\u{2028}", "\u{3164}", "\u{2062}", "\u{FFF9}"]
+        {
+            let cell = format!("一{hidden}小");
+            assert!(matches!(text(&cell, 100, true), Err(Expected::HiddenCharacter(_))), "{hidden:?}");
+            assert!(
+                matches!(school_code(&format!("21410{hidden}10201")), Err(Expected::HiddenCharacter(_))),
+                "{hidden:?}"
+            );
+        }
+        // A variation selector chooses a glyph of the character before it: part of the name.
+        assert_eq!(text("葛\u{E0100}店", 100, true), Ok(Some("葛\u{E0100}店".into())));
     }
 
     #[test]

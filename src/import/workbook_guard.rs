@@ -25,6 +25,12 @@ pub enum PartProblem {
     TooManyStrings(String),
     /// More parts than any workbook has.
     TooManyParts { parts: usize },
+    /// All parts together unzip to more than this many bytes.
+    WorkbookTooLarge { limit: u64 },
+    /// More cells in all sheets, empty ones included, than this.
+    TooManyCells { limit: u64 },
+    /// A cell or shared string whose text, all its runs together, is longer than Excel's cell.
+    CellTooLong { limit: usize },
 }
 
 /// The first part of the workbook in `bytes` that calamine must not be given, and why.
@@ -34,45 +40,86 @@ pub fn check(bytes: &[u8]) -> Result<(), (String, PartProblem)> {
     if zip.len() > limits::PARTS {
         return Err((String::new(), PartProblem::TooManyParts { parts: zip.len() }));
     }
+    let mut budget = Budget { unzipped: 0, cells: 0 };
     for i in 0..zip.len() {
         let Ok(entry) = zip.by_index(i) else { continue };
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
         let lower = name.to_ascii_lowercase();
-        let sheet = lower.starts_with("xl/worksheets/") && lower.ends_with(".xml");
+        // Sheets may sit anywhere the workbook's relations point: every part's tags are read,
+        // and only the usual sheet folder may hold parts as large as a sheet.
+        let sheet_folder = lower.starts_with("xl/worksheets/");
+        let limit = if sheet_folder { limits::PART_BYTES } else { limits::HELD_PART_BYTES };
+        let guard = Guard { inner: entry, limit, total: 0, run: 0, problem: None };
         let strings = lower.ends_with("sharedstrings.xml");
-        let limit = if sheet { limits::PART_BYTES } else { limits::HELD_PART_BYTES };
-        let guarded = Guard { inner: entry, limit, total: 0, run: 0, problem: None };
-        let result = if sheet || strings { read_tags(guarded, strings) } else { drain(guarded) };
-        result.map_err(|problem| (name, problem))?;
+        read_tags(guard, strings, &mut budget).map_err(|problem| (name, problem))?;
     }
     Ok(())
 }
 
-/// Unzips a part to nothing, for the guard's bounds only.
-fn drain<R: Read>(mut guard: Guard<R>) -> Result<(), PartProblem> {
-    // A damaged stream is calamine's to report; only the bounds matter here.
-    let _ = std::io::copy(&mut guard, &mut std::io::sink());
-    guard.problem.map_or(Ok(()), Err)
+/// What all parts of one workbook may take together.
+struct Budget {
+    /// Bytes unzipped so far, against [`limits::WORKBOOK_UNZIPPED`].
+    unzipped: u64,
+    /// Cells (`<c>` tags, empty ones too), against [`limits::CELL_TAGS`].
+    cells: u64,
 }
 
-/// Reads a sheet's (or the shared strings') tags: every `row r` and `c r` must lie inside the
-/// sheet, and `sst` may not announce more strings than a file may have cells.
-fn read_tags<R: Read>(guard: Guard<R>, strings: bool) -> Result<(), PartProblem> {
+/// Reads a part's tags: every `row r` and `c r` must lie inside the sheet, no cell (`c`) or
+/// shared string (`si`) may hold more text than Excel's cell, the cells of all sheets are
+/// counted, and `sst` may not announce more strings than a file may have cells. Whatever is not
+/// XML is drained through the guard all the same, for its bounds.
+fn read_tags<R: Read>(guard: Guard<R>, strings: bool, budget: &mut Budget) -> Result<(), PartProblem> {
     let mut xml = quick_xml::Reader::from_reader(BufReader::new(guard));
     let mut buf = Vec::new();
-    loop {
+    // The text inside the open cell or shared string, however many runs it is split into.
+    let mut text_in_cell: Option<u64> = None;
+    let problem = loop {
         buf.clear();
-        let event = xml.read_event_into(&mut buf);
-        let tag = match &event {
-            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => Some(e),
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(_) => None,
+        let event = match xml.read_event_into(&mut buf) {
+            Ok(Event::Eof) | Err(_) => break None,
+            Ok(event) => event,
         };
-        if let Some(tag) = tag {
-            check_tag(tag, strings)?;
+        match &event {
+            Event::Start(tag) | Event::Empty(tag) => {
+                if let Err(problem) = check_tag(tag, strings) {
+                    break Some(problem);
+                }
+                let name = tag.local_name();
+                if name.as_ref() == "c" && !strings {
+                    budget.cells += 1;
+                    if budget.cells > limits::CELL_TAGS {
+                        break Some(PartProblem::TooManyCells { limit: limits::CELL_TAGS });
+                    }
+                }
+                if matches!(&event, Event::Start(_)) && (name.as_ref() == "c" || name.as_ref() == "si") {
+                    text_in_cell = Some(0);
+                }
+            }
+            Event::End(tag) if matches!(tag.local_name().as_ref(), "c" | "si") => text_in_cell = None,
+            Event::Text(text) => {
+                if let Some(bytes) = text_in_cell.as_mut() {
+                    *bytes += text.len() as u64;
+                    if *bytes > limits::CELL_XML_BYTES {
+                        break Some(PartProblem::CellTooLong { limit: limits::CELL_CHARS });
+                    }
+                }
+            }
+            _ => {}
         }
+    };
+    let mut guard = xml.into_inner().into_inner();
+    if problem.is_none() && guard.problem.is_none() {
+        // A damaged stream is calamine's to report; only the bounds matter here.
+        let _ = std::io::copy(&mut guard, &mut std::io::sink());
     }
-    xml.into_inner().into_inner().problem.map_or(Ok(()), Err)
+    budget.unzipped += guard.total;
+    if let Some(problem) = problem.or(guard.problem) {
+        return Err(problem);
+    }
+    if budget.unzipped > limits::WORKBOOK_UNZIPPED {
+        return Err(PartProblem::WorkbookTooLarge { limit: limits::WORKBOOK_UNZIPPED });
+    }
+    Ok(())
 }
 
 fn check_tag(tag: &BytesStart<'_>, strings: bool) -> Result<(), PartProblem> {
@@ -118,7 +165,7 @@ fn inside_sheet(reference: &str) -> bool {
 }
 
 /// A reader that stops with an error once its part has given `limit` bytes, or a stretch of
-/// [`limits::XML_RUN_BYTES`] without `<` or `>`.
+/// [`limits::XML_RUN_BYTES`] without a `<`.
 struct Guard<R> {
     inner: R,
     limit: u64,
@@ -138,7 +185,9 @@ impl<R: Read> Read for Guard<R> {
             self.problem = Some(PartProblem::TooLarge { limit: self.limit });
         }
         for &b in &out[..n] {
-            if b == b'<' || b == b'>' {
+            // Text ends at a tag, and a tag (`<` … `>`) cannot hold another `<`: counting from
+            // the last `<` bounds both (a `>` is allowed in text).
+            if b == b'<' {
                 self.run = 0;
             } else {
                 self.run += 1;

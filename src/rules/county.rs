@@ -44,6 +44,9 @@ pub(super) fn code(s: &SubmissionData, settings: &RuleSettings, out: &mut Vec<Fi
 }
 
 /// Two schools of the period under one name: registered twice, or renamed into another's name.
+/// How many of the other schools of the same name a duplicate-name finding lists.
+const DUPLICATES_NAMED: usize = 10;
+
 pub(super) fn duplicate_names(sheets: &[SubmissionData], settings: &RuleSettings, out: &mut Vec<Finding>) {
     let rule = &settings.duplicate_name;
     if !rule.enabled {
@@ -55,12 +58,19 @@ pub(super) fn duplicate_names(sheets: &[SubmissionData], settings: &RuleSettings
     }
     for (name, codes) in by_name.into_iter().filter(|(_, codes)| codes.len() > 1) {
         for code in &codes {
-            let others: Vec<&str> = codes.iter().copied().filter(|c| c != code).collect();
+            // At most a few others named, and how many more: a sheet of 100,000 schools of one
+            // name would otherwise make each finding list the other 99,999.
+            let others = codes.iter().copied().filter(|c| c != code);
+            let mut shown: Vec<&str> = others.clone().take(DUPLICATES_NAMED).collect();
+            let more = format!("… (+{})", codes.len() - 1 - shown.len());
+            if codes.len() - 1 > shown.len() {
+                shown.push(&more);
+            }
             out.push(Finding {
                 school_code: code.to_string(),
                 rule: RuleId::DuplicateName,
                 severity: rule.severity,
-                detail: detail([("name", name.into()), ("others", others.join("、").into())]),
+                detail: detail([("name", name.into()), ("others", shown.join("、").into())]),
             });
         }
     }

@@ -214,6 +214,19 @@ fn duplicate_names_name_each_other() {
     assert_eq!(dup[1].detail["others"], "2141010201");
 }
 
+/// A sheet of 100,000 schools of one name made each finding list the other 99,999 (24 GB):
+/// ten are named, then how many more.
+#[test]
+fn a_name_shared_by_many_names_ten_of_the_others_and_counts_the_rest() {
+    let sheets: Vec<SubmissionData> = (0..1000).map(|i| with(|s| s.school_code = format!("21410{i:05}"))).collect();
+    let found = run(&sheets, None, &settings());
+    let dup: Vec<&Finding> = found.iter().filter(|f| f.rule == RuleId::DuplicateName).collect();
+    assert_eq!(dup.len(), 1000);
+    let others = dup[0].detail["others"].as_str().unwrap();
+    assert_eq!(others.split('、').count(), 11, "{others}");
+    assert!(others.starts_with("2141000001、2141000002") && others.ends_with("、… (+989)"), "{others}");
+}
+
 #[test]
 fn missing_school_only_for_active_ones() {
     let previous = [

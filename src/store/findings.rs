@@ -107,15 +107,16 @@ impl Store {
 }
 
 impl CheckBatch<'_> {
-    /// The period's sheets as the transaction sees them.
+    /// The period's sheets as the transaction sees them (without their extra columns, which
+    /// no check reads).
     pub fn sheets(&self) -> Result<Vec<SubmissionData>, StoreError> {
-        queries::current_data(&self.tx, self.period)
+        queries::current_data_for_checks(&self.tx, self.period)
     }
 
     /// The previous period of the same kind and its sheets, when the store has one.
     pub fn previous(&self) -> Result<Option<(Period, Vec<SubmissionData>)>, StoreError> {
         let Some(previous) = queries::previous_period(&self.tx, self.period)? else { return Ok(None) };
-        Ok(Some((previous, queries::current_data(&self.tx, previous)?)))
+        Ok(Some((previous, queries::current_data_for_checks(&self.tx, previous)?)))
     }
 
     /// Makes the stored findings of `rules` what `found` says, moves schools between 待审核
