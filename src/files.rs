@@ -83,6 +83,29 @@ pub enum ReadProblem {
     TooLarge { bytes: u64, limit: u64 },
 }
 
+impl ReadProblem {
+    /// What is wrong, in the user's language (the caller's message names the file).
+    pub fn user_message(&self, lang: crate::i18n::Lang) -> String {
+        let m = lang.msg();
+        match self {
+            ReadProblem::Io(e) => e.to_string(),
+            ReadProblem::NotAFile { kind } => {
+                let kind = if *kind == "directory" { &m.read_kind_directory } else { &m.read_kind_special };
+                crate::i18n::fill(&m.read_not_a_file, &[("kind", kind)])
+            }
+            ReadProblem::TooLarge { bytes, limit } => crate::i18n::fill(
+                &m.read_too_large,
+                &[("bytes", bytes), ("limit", limit), ("limit_mib", &mebibytes(*limit))],
+            ),
+        }
+    }
+}
+
+/// "64", "2", "0.5": a limit in MiB as people write it.
+fn mebibytes(bytes: u64) -> String {
+    if bytes.is_multiple_of(1 << 20) { (bytes >> 20).to_string() } else { format!("{:.1}", bytes as f64 / 1_048_576.0) }
+}
+
 /// Reads a file that arrives from outside (a sheet, a bundle, a notice) whole, but only if it
 /// is a regular file of at most `limit` bytes: the size is checked before a byte is read, and
 /// the read stops at `limit + 1` so a file that grows (or lies, as `/proc` files do) cannot
@@ -172,6 +195,12 @@ mod tests {
             assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
         }
     }
+    #[test]
+    fn limits_show_in_whole_mebibytes_when_they_are() {
+        assert_eq!(mebibytes(64 << 20), "64");
+        assert_eq!(mebibytes(512 << 10), "0.5");
+    }
+
     #[test]
     fn only_a_regular_file_within_the_limit_is_read() {
         let dir = tempfile::tempdir().unwrap();

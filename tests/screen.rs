@@ -103,24 +103,31 @@ impl Home {
             Arc::new(Mutex::new(vt100::Parser::new(NonZeroU16::new(ROWS).unwrap(), NonZeroU16::new(COLS).unwrap(), 0)));
         let mut reader = pty.master.try_clone_reader().expect("pty reader");
         let feed = Arc::clone(&parser);
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&raw);
         // Reads block, so they have a thread of their own; it ends when the child has gone.
         thread::spawn(move || {
             let mut buf = [0u8; 8192];
             loop {
                 match reader.read(&mut buf) {
                     Ok(0) | Err(_) => break,
-                    Ok(n) => feed.lock().unwrap().process(&buf[..n]),
+                    Ok(n) => {
+                        feed.lock().unwrap().process(&buf[..n]);
+                        record.lock().unwrap().extend_from_slice(&buf[..n]);
+                    }
                 }
             }
         });
         let writer = pty.master.take_writer().expect("pty writer");
-        Screen { parser, writer, child, _master: pty.master }
+        Screen { parser, raw, writer, child, _master: pty.master }
     }
 }
 
 /// The binary running in a pseudo-terminal, and what its terminal shows.
 struct Screen {
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the terminal got.
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
     /// Kept open until the child has gone.
@@ -508,4 +515,30 @@ fn a_decision_on_the_screen_does_not_overwrite_one_made_meanwhile_elsewhere() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(actions, ["return"], "the screen's approval was not written");
+}
+
+/// The progress bar of a long import, on a terminal, names the file printable: a file name may
+/// hold anything, and one holding a title-setting OSC and a colour change reached the terminal
+/// raw (the summary after it was escaped).
+#[test]
+fn the_import_progress_bar_shows_a_hostile_file_name_printable() {
+    let home = Home(tempfile::tempdir().unwrap());
+    let reference = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/utf8.csv")).unwrap();
+    let mut lines = reference.lines();
+    let mut text = format!("{}\n", lines.next().unwrap());
+    let template = lines.next().unwrap();
+    while text.len() < 3 << 20 {
+        let i = text.len();
+        text.push_str(&template.replacen("2141010201", &format!("{:010}", 3_000_000_000u64 + i as u64), 1));
+        text.push('\n');
+    }
+    let name = "p_\u{1b}]0;PWNED\u{7}\u{1b}[31mRED.csv";
+    std::fs::write(home.path().join(name), text).unwrap();
+    let mut screen = home.screen(&["import", "--period", "2026Q3", name]);
+    let status = screen.wait_for_exit();
+    assert!(status.success(), "{}", screen.contents());
+    let raw = screen.raw.lock().unwrap().clone();
+    let shown = String::from_utf8_lossy(&raw);
+    assert!(!shown.contains("\u{1b}]0;PWNED") && !shown.contains("\u{1b}[31mRED"), "{shown:?}");
+    assert!(shown.contains("p_\\u{1b}]0;PWNED"), "the name is shown escaped: {shown:?}");
 }

@@ -329,7 +329,7 @@ fn local_offset() -> FixedOffset {
 pub fn signers_message(e: &SignersError, lang: Lang) -> String {
     let m = lang.msg();
     match e {
-        SignersError::Read { source, .. } => fill(&m.signers_unreadable, &[("reason", source)]),
+        SignersError::Read { source, .. } => fill(&m.signers_unreadable, &[("reason", &source.user_message(lang))]),
         SignersError::Parse { line, reason, .. } => {
             let reason = match reason {
                 ParseProblem::NotUtf8 => m.signers_not_utf8.clone(),

@@ -40,7 +40,8 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Outcome {
             }
             bar.set_length(p.total);
             bar.set_position(p.done);
-            bar.set_message(p.file.to_string());
+            // The file's name is the user's, but may hold anything: shown printable.
+            bar.set_message(printable(p.file));
         }
     };
     let result = import_files(&mut store, &req, &mut on_progress);

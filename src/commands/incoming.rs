@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::files::ReadProblem;
-use crate::i18n::{Lang, fill};
+use crate::i18n::Lang;
 
 /// Why a file handed to a command was not read, in the user's language (the caller's line
 /// names the file).
@@ -20,32 +20,8 @@ pub enum NotRead {
 
 /// The file at `path`, if it is a regular file of at most `limit` bytes.
 pub fn read(lang: Lang, path: &Path, limit: u64) -> Result<Vec<u8>, NotRead> {
-    let m = lang.msg();
     crate::files::read_bounded(path, limit).map_err(|problem| match problem {
-        ReadProblem::Io(e) => NotRead::Unreadable(e.to_string()),
-        ReadProblem::NotAFile { kind } => {
-            let kind = if kind == "directory" { &m.read_kind_directory } else { &m.read_kind_special };
-            NotRead::Unreadable(fill(&m.read_not_a_file, &[("kind", kind)]))
-        }
-        ReadProblem::TooLarge { bytes, limit } => NotRead::TooLarge(fill(
-            &m.read_too_large,
-            &[("bytes", &bytes), ("limit", &limit), ("limit_mib", &mebibytes(limit))],
-        )),
+        ReadProblem::TooLarge { .. } => NotRead::TooLarge(problem.user_message(lang)),
+        other => NotRead::Unreadable(other.user_message(lang)),
     })
-}
-
-/// "64", "2", "0.5": a limit in MiB as people write it.
-fn mebibytes(bytes: u64) -> String {
-    if bytes.is_multiple_of(1 << 20) { (bytes >> 20).to_string() } else { format!("{:.1}", bytes as f64 / 1_048_576.0) }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limits_show_in_whole_mebibytes_when_they_are() {
-        assert_eq!(mebibytes(64 << 20), "64");
-        assert_eq!(mebibytes(512 << 10), "0.5");
-    }
 }

@@ -29,6 +29,8 @@ pub const HELD_PART_BYTES: u64 = 16 << 20;
 pub const WORKBOOK_UNZIPPED: u64 = 1 << 30;
 /// `<c>` tags in all sheets of a workbook, empty cells included.
 pub const CELL_TAGS: u64 = 2 * CELLS;
+/// XML elements in all parts of a workbook: a sheet of 100,000 schools has some 5 million.
+pub const XML_TAGS: u64 = 24_000_000;
 /// A cell's or shared string's text in the XML, all runs together: Excel's cell, each
 /// character escaped as the longest entity (`&#x10FFFF;`) could write it.
 pub const CELL_XML_BYTES: u64 = CELL_CHARS as u64 * 10;

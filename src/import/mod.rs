@@ -176,6 +176,9 @@ impl ImportError {
                     PartProblem::WorkbookTooLarge { limit } => fill(&m.part_workbook_too_large, &[("limit", limit)]),
                     PartProblem::TooManyCells { limit } => fill(&m.part_too_many_cells, &[("limit", limit)]),
                     PartProblem::CellTooLong { limit } => fill(&m.part_cell_too_long, &[("limit", limit)]),
+                    PartProblem::TooManyTags { limit } => fill(&m.part_too_many_tags, &[("limit", limit)]),
+                    PartProblem::CData => m.part_cdata.clone(),
+                    PartProblem::SharedSheetPart(target) => fill(&m.part_shared_sheet, &[("target", &excerpt(target))]),
                 };
                 fill(
                     &m.import_unsafe_workbook,

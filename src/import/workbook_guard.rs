@@ -31,6 +31,13 @@ pub enum PartProblem {
     TooManyCells { limit: u64 },
     /// A cell or shared string whose text, all its runs together, is longer than Excel's cell.
     CellTooLong { limit: usize },
+    /// More XML elements in all parts than this.
+    TooManyTags { limit: u64 },
+    /// A CDATA section: Excel never writes one, and its text is read whole before it can be
+    /// counted.
+    CData,
+    /// Two sheets of the workbook are one part (calamine reads it once for each).
+    SharedSheetPart(String),
 }
 
 /// The first part of the workbook in `bytes` that calamine must not be given, and why.
@@ -40,7 +47,7 @@ pub fn check(bytes: &[u8]) -> Result<(), (String, PartProblem)> {
     if zip.len() > limits::PARTS {
         return Err((String::new(), PartProblem::TooManyParts { parts: zip.len() }));
     }
-    let mut budget = Budget { unzipped: 0, cells: 0 };
+    let mut budget = Budget { unzipped: 0, cells: 0, tags: 0, sheet_parts: Default::default() };
     for i in 0..zip.len() {
         let Ok(entry) = zip.by_index(i) else { continue };
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
@@ -49,7 +56,7 @@ pub fn check(bytes: &[u8]) -> Result<(), (String, PartProblem)> {
         // and only the usual sheet folder may hold parts as large as a sheet.
         let sheet_folder = lower.starts_with("xl/worksheets/");
         let limit = if sheet_folder { limits::PART_BYTES } else { limits::HELD_PART_BYTES };
-        let guard = Guard { inner: entry, limit, total: 0, run: 0, problem: None };
+        let guard = Guard { inner: entry, limit, total: 0, run: 0, cdata: 0, problem: None };
         let strings = lower.ends_with("sharedstrings.xml");
         read_tags(guard, strings, &mut budget).map_err(|problem| (name, problem))?;
     }
@@ -62,6 +69,10 @@ struct Budget {
     unzipped: u64,
     /// Cells (`<c>` tags, empty ones too), against [`limits::CELL_TAGS`].
     cells: u64,
+    /// Elements of all parts, against [`limits::XML_TAGS`].
+    tags: u64,
+    /// The file names of the parts the relations make sheets of.
+    sheet_parts: std::collections::HashSet<String>,
 }
 
 /// Reads a part's tags: every `row r` and `c r` must lie inside the sheet, no cell (`c`) or
@@ -70,6 +81,12 @@ struct Budget {
 /// XML is drained through the guard all the same, for its bounds.
 fn read_tags<R: Read>(guard: Guard<R>, strings: bool, budget: &mut Budget) -> Result<(), PartProblem> {
     let mut xml = quick_xml::Reader::from_reader(BufReader::new(guard));
+    // Read as calamine reads it (xlsx::xml_reader), so that both see the same elements.
+    let config = xml.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
     let mut buf = Vec::new();
     // The text inside the open cell or shared string, however many runs it is split into.
     let mut text_in_cell: Option<u64> = None;
@@ -81,8 +98,12 @@ fn read_tags<R: Read>(guard: Guard<R>, strings: bool, budget: &mut Budget) -> Re
         };
         match &event {
             Event::Start(tag) | Event::Empty(tag) => {
-                if let Err(problem) = check_tag(tag, strings) {
+                if let Err(problem) = check_tag(tag, strings, &mut budget.sheet_parts) {
                     break Some(problem);
+                }
+                budget.tags += 1;
+                if budget.tags > limits::XML_TAGS {
+                    break Some(PartProblem::TooManyTags { limit: limits::XML_TAGS });
                 }
                 let name = tag.local_name();
                 if name.as_ref() == "c" && !strings {
@@ -96,9 +117,15 @@ fn read_tags<R: Read>(guard: Guard<R>, strings: bool, budget: &mut Budget) -> Re
                 }
             }
             Event::End(tag) if matches!(tag.local_name().as_ref(), "c" | "si") => text_in_cell = None,
-            Event::Text(text) => {
+            // Text comes as text, entity references (`&#x10000;`, one event each) and CDATA.
+            Event::Text(_) | Event::GeneralRef(_) | Event::CData(_) => {
                 if let Some(bytes) = text_in_cell.as_mut() {
-                    *bytes += text.len() as u64;
+                    *bytes += match &event {
+                        Event::Text(t) => t.len(),
+                        Event::GeneralRef(r) => r.len() + 2,
+                        Event::CData(c) => c.len(),
+                        _ => 0,
+                    } as u64;
                     if *bytes > limits::CELL_XML_BYTES {
                         break Some(PartProblem::CellTooLong { limit: limits::CELL_CHARS });
                     }
@@ -122,9 +149,23 @@ fn read_tags<R: Read>(guard: Guard<R>, strings: bool, budget: &mut Budget) -> Re
     Ok(())
 }
 
-fn check_tag(tag: &BytesStart<'_>, strings: bool) -> Result<(), PartProblem> {
+fn check_tag(
+    tag: &BytesStart<'_>,
+    strings: bool,
+    sheet_parts: &mut std::collections::HashSet<String>,
+) -> Result<(), PartProblem> {
     let attribute = |name: &str| -> Option<String> { Some(tag.try_get_attribute(name).ok()??.value.into_owned()) };
     match tag.local_name().as_ref() {
+        "Relationship" if attribute("Type").is_some_and(|t| t.ends_with("/worksheet")) => {
+            let target = attribute("Target").unwrap_or_default();
+            // By file name: a target may be written relative or absolute, and sheets of a real
+            // workbook have names of their own.
+            let name = target.rsplit(['/', '\\']).next().unwrap_or_default().to_lowercase();
+            if !sheet_parts.insert(name) {
+                return Err(PartProblem::SharedSheetPart(target));
+            }
+            Ok(())
+        }
         "row" if !strings => match attribute("r") {
             Some(r) if !r.parse::<u64>().is_ok_and(|n| (1..=limits::SHEET_ROWS).contains(&n)) => {
                 Err(PartProblem::BadReference(r))
@@ -171,8 +212,12 @@ struct Guard<R> {
     limit: u64,
     total: u64,
     run: u64,
+    /// How much of [`CDATA`] the last bytes matched.
+    cdata: usize,
     problem: Option<PartProblem>,
 }
+
+const CDATA: &[u8] = b"<![CDATA[";
 
 impl<R: Read> Read for Guard<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
@@ -191,6 +236,15 @@ impl<R: Read> Read for Guard<R> {
                 self.run = 0;
             } else {
                 self.run += 1;
+            }
+            self.cdata = match (b == CDATA[self.cdata], b == b'<') {
+                (true, _) => self.cdata + 1,
+                (false, true) => 1,
+                (false, false) => 0,
+            };
+            if self.cdata == CDATA.len() {
+                self.problem = Some(PartProblem::CData);
+                break;
             }
             if self.run > limits::XML_RUN_BYTES {
                 self.problem = Some(PartProblem::RunTooLong { limit: limits::XML_RUN_BYTES });
@@ -249,5 +303,33 @@ mod tests {
         );
         let fine = b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row></sheetData></worksheet>";
         assert_eq!(check(&zip_of(&[("xl/worksheets/sheet1.xml", fine)])), Ok(()));
+    }
+
+    /// The second review's workbooks: CDATA, text made of entity references, a mismatched end
+    /// tag before the part's real content (quick-xml's default stopped the check there, while
+    /// calamine reads on), and two sheets on one part.
+    #[test]
+    fn what_calamine_would_read_the_guard_reads_too() {
+        let cdata = b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t><![CDATA[x]]></t></is></c></row></sheetData></worksheet>";
+        let (_, problem) = check(&zip_of(&[("xl/worksheets/sheet1.xml", cdata)])).unwrap_err();
+        assert_eq!(problem, PartProblem::CData);
+
+        let refs = format!(
+            "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is>{}</is></c></row></sheetData></worksheet>",
+            format!("<r><t>{}</t></r>", "&#x10000;".repeat(10_000)).repeat(5)
+        );
+        let (_, problem) = check(&zip_of(&[("xl/worksheets/sheet1.xml", refs.as_bytes())])).unwrap_err();
+        assert_eq!(problem, PartProblem::CellTooLong { limit: limits::CELL_CHARS });
+
+        let strings = b"<?xml version=\"1.0\"?><a></b><sst uniqueCount=\"100000000000\"><si><t>a</t></si></sst>";
+        let (_, problem) = check(&zip_of(&[("xl/sharedStrings.xml", strings)])).unwrap_err();
+        assert_eq!(problem, PartProblem::TooManyStrings("100000000000".into()));
+
+        let rels = b"<Relationships><Relationship Id=\"rId1\" Type=\"http://x/worksheet\" Target=\"worksheets/sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"http://x/worksheet\" Target=\"/xl/worksheets/sheet1.xml\"/></Relationships>";
+        let (part, problem) = check(&zip_of(&[("xl/_rels/workbook.xml.rels", rels)])).unwrap_err();
+        assert_eq!(
+            (part.as_str(), problem),
+            ("xl/_rels/workbook.xml.rels", PartProblem::SharedSheetPart("/xl/worksheets/sheet1.xml".into()))
+        );
     }
 }

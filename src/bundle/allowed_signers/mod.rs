@@ -9,7 +9,6 @@
 //! Windows Notepad saves it) is skipped, where ssh-keygen reads it into the first line.
 
 use std::collections::HashSet;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -57,7 +56,7 @@ pub struct AllowedSigners {
 #[derive(Debug, thiserror::Error)]
 pub enum SignersError {
     #[error("{path}: {source}")]
-    Read { path: PathBuf, source: io::Error },
+    Read { path: PathBuf, source: crate::files::ReadProblem },
     #[error("{}line {line}: {reason}", file_prefix(.path))]
     Parse { path: Option<PathBuf>, line: usize, reason: ParseProblem },
 }
@@ -120,6 +119,9 @@ pub enum Trust {
     },
 }
 
+/// The largest trusted-keys file read: some 100,000 key lines.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
 impl AllowedSigners {
     /// The text of a file; errors give the line but no file name.
     pub fn parse(text: &str) -> Result<AllowedSigners, SignersError> {
@@ -128,8 +130,11 @@ impl AllowedSigners {
 
     /// Reads bytes rather than a string so that a stray non-UTF-8 comment line does not make
     /// the whole file unreadable; errors name the file and line.
+    /// Only a regular file of at most [`MAX_FILE_BYTES`] is read (a pipe would block, a device
+    /// never end).
     pub fn load(path: &Path) -> Result<AllowedSigners, SignersError> {
-        let bytes = std::fs::read(path).map_err(|source| SignersError::Read { path: path.to_path_buf(), source })?;
+        let bytes = crate::files::read_bounded(path, MAX_FILE_BYTES)
+            .map_err(|source| SignersError::Read { path: path.to_path_buf(), source })?;
         parse_bytes(&bytes).map_err(|(line, reason)| SignersError::Parse {
             path: Some(path.to_path_buf()),
             line,

@@ -532,3 +532,19 @@ fn a_leading_bom_is_not_part_of_the_first_principal() {
     std::fs::write(&path, format!("\u{feff}410102 {k1}\n")).unwrap();
     assert_eq!(AllowedSigners::load(&path).unwrap().entries()[0].principals, ["410102"]);
 }
+
+/// The trusted-keys file is read bounded too: a folder, a device or a pipe is refused at once
+/// (`/dev/zero` took gigabytes, a pipe hung the command).
+#[test]
+fn a_trusted_keys_file_that_is_no_regular_file_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = |path: &Path| matches!(AllowedSigners::load(path), Err(SignersError::Read { .. }));
+    assert!(refused(dir.path()));
+    #[cfg(unix)]
+    {
+        assert!(refused(Path::new("/dev/zero")));
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        assert!(refused(&fifo));
+    }
+}
