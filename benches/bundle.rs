@@ -318,8 +318,14 @@ fn export_copy(common: &Common, store: &Path, period: Period, config: &Config, d
     let out = dir.join("out");
     std::fs::create_dir_all(&out).expect("out dir");
     let mut store = Store::open(&copy).expect("open the copy");
-    let request =
-        Request { period, out_dir: &out, force_reason: Some(FORCE_REASON), actor: AUDITOR, now: common.exported_at };
+    let request = Request {
+        period,
+        out_dir: &out,
+        force_reason: Some(FORCE_REASON),
+        report_text: None,
+        actor: AUDITOR,
+        now: common.exported_at,
+    };
     let start = Instant::now();
     // The key is read from its file inside the export, as the command does.
     let done =

@@ -350,7 +350,8 @@ fn county_bundle(dir: &Path, index: usize, county: (&str, &str, &str), schools: 
     let out = home.join("out");
     std::fs::create_dir_all(&out).expect("out dir");
     let now = DateTime::parse_from_rfc3339(EXPORTED_AT).expect("time");
-    let request = Request { period, out_dir: &out, force_reason: Some(FORCE_REASON), actor: AUDITOR, now };
+    let request =
+        Request { period, out_dir: &out, force_reason: Some(FORCE_REASON), report_text: None, actor: AUDITOR, now };
     let done = export::export(&mut store, &config, || keys::load(&home.join("keys")), request).expect("export");
     let c = &done.manifest.counts;
     let bundle = Bundle {

@@ -34,6 +34,7 @@ pub enum Command {
     Check(CheckArgs),
     Approve(ApproveArgs),
     Return(ReturnArgs),
+    CancelReturn(CancelReturnArgs),
     /// Same arguments as `return`: the schools and why.
     Drop(ReturnArgs),
     Flag(FlagArgs),
@@ -142,6 +143,18 @@ pub struct ReturnArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CancelReturnArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    pub period: Option<Period>,
+    #[arg(long = "school", value_name = "CODE", num_args = 1.., required = true)]
+    pub schools: Vec<String>,
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct FlagArgs {
     #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
     pub period: Option<Period>,
@@ -163,6 +176,8 @@ pub struct ExportArgs {
     pub force: bool,
     #[arg(long, value_name = "TEXT", requires = "force")]
     pub reason: Option<String>,
+    #[arg(long, value_name = "FILE")]
+    pub report_text: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
 }
@@ -250,6 +265,16 @@ pub enum CityCommand {
         county: String,
         #[arg(long, value_name = "TEXT", required = true)]
         reason: String,
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    ReportText {
+        #[arg(long, value_parser = parse_period, value_name = "PERIOD", required = true)]
+        period: Period,
+        #[arg(long, value_name = "CODE", required = true)]
+        county: String,
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         #[arg(long)]
@@ -349,6 +374,7 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                 ("out", &h.help_export_out),
                 ("force", &h.help_export_force),
                 ("reason", &h.help_export_reason),
+                ("report_text", &h.help_export_report_text),
                 ("json", &h.help_json),
             ],
         )
@@ -417,6 +443,17 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                 ("period", &h.help_check_period),
                 ("schools", &h.help_decide_school),
                 ("reason", &h.help_return_reason),
+                ("json", &h.help_json),
+            ],
+        )
+    })
+    .mut_subcommand("cancel-return", |c| {
+        args(
+            c.about(h.help_cancel_return.as_str()).help_template(h.help_template.as_str()),
+            &[
+                ("period", &h.help_check_period),
+                ("schools", &h.help_decide_school),
+                ("note", &h.help_cancel_return_note),
                 ("json", &h.help_json),
             ],
         )
@@ -498,6 +535,17 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                         ("county", &h.help_city_return_county),
                         ("reason", &h.help_city_return_reason),
                         ("out", &h.help_city_return_out),
+                        ("json", &h.help_json),
+                    ],
+                )
+            })
+            .mut_subcommand("report-text", |p| {
+                args(
+                    p.about(h.help_city_report_text.as_str()).help_template(h.help_template.as_str()),
+                    &[
+                        ("period", &h.help_period),
+                        ("county", &h.help_city_report_text_county),
+                        ("out", &h.help_city_report_text_out),
                         ("json", &h.help_json),
                     ],
                 )

@@ -88,7 +88,11 @@ impl ReadProblem {
     pub fn user_message(&self, lang: crate::i18n::Lang) -> String {
         let m = lang.msg();
         match self {
-            ReadProblem::Io(e) => e.to_string(),
+            ReadProblem::Io(e) => match e.kind() {
+                std::io::ErrorKind::NotFound => m.read_not_found.clone(),
+                std::io::ErrorKind::PermissionDenied => m.read_permission_denied.clone(),
+                _ => e.to_string(),
+            },
             ReadProblem::NotAFile { kind } => {
                 let kind = if *kind == "directory" { &m.read_kind_directory } else { &m.read_kind_special };
                 crate::i18n::fill(&m.read_not_a_file, &[("kind", kind)])

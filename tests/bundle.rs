@@ -56,8 +56,14 @@ impl County {
         let keys_dir = dir.path().join("keys");
         let key = keys::init(&keys_dir, "test").unwrap();
         let out = dir.path().join("out");
-        let request =
-            Request { period, out_dir: &out, force_reason: Some("测试导出"), actor: "张敏", now: now() };
+        let request = Request {
+            period,
+            out_dir: &out,
+            force_reason: Some("测试导出"),
+            report_text: None,
+            actor: "张敏",
+            now: now(),
+        };
         let done = export::export(&mut store, &config(code, name), || keys::load(&keys_dir), request).unwrap();
         let bundle = std::fs::read(&done.path).unwrap();
         let private_key_text = std::fs::read_to_string(keys_dir.join(keys::PRIVATE_FILE)).unwrap();
@@ -434,7 +440,10 @@ fn a_decision_made_while_an_export_is_built_does_not_slip_past_the_report() {
     };
     let mut meanwhile = None;
     let out = dir.path().join("out");
-    let request = Request { period, out_dir: &out, force_reason: Some("测试导出"), actor: "张敏", now: now() };
+    let request =
+        Request {
+            period, out_dir: &out, force_reason: Some("测试导出"), report_text: None, actor: "张敏", now: now()
+        };
     let key = || {
         meanwhile = Some(other.decide(&decision));
         keys::load(&keys_dir)

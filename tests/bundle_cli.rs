@@ -28,7 +28,7 @@ fn fixture(name: &str) -> String {
 
 #[path = "support/home.rs"]
 mod home;
-use home::{Home, json, names_in, sha256_hex, stderr, stdout};
+use home::{Home, arg, json, names_in, sha256_hex, stderr, stdout};
 
 impl Home {
     /// 中原区 (410102) with `unfilled.csv` imported as 2026Q3: two filled schools, undecided.
@@ -171,9 +171,80 @@ fn export_is_refused_while_filled_schools_are_undecided_and_nothing_changes() {
 
     // Still open: the schools can be decided, and the report is then the first.
     home.ok(&["approve", "--period", PERIOD, "--school", FILLED[0], FILLED[1]]);
-    let done = json(&home.ok(&["export", "--period", PERIOD, "--out", out.to_str().unwrap(), "--json"]));
+    let done = json(&home.ok(&[
+        "export",
+        "--period",
+        PERIOD,
+        "--out",
+        &arg(&out),
+        "--report-text",
+        &arg(&report_text(&home)),
+        "--json",
+    ]));
     assert_eq!(done["sequence"], 1);
     assert!(manifest(&out.join(FIRST_BUNDLE))["forced"].is_null(), "nothing was forced");
+}
+
+/// A 月报文本 for the tests: a PDF as far as its first bytes go.
+fn report_text(home: &Home) -> PathBuf {
+    let path = home.path().join("中原区2026年第三季度月报.pdf");
+    std::fs::write(&path, b"%PDF-1.4\n% report text\n").unwrap();
+    path
+}
+
+/// Every 上报 carries the 月报文本 (seed 004 §3.2): without one the export is refused like one
+/// with schools undecided, saying how to attach it or force; a wrong file is refused naming it;
+/// with one, the bundle carries it byte for byte, listed and hashed like every other file,
+/// 说明.txt names it, and it verifies.
+#[test]
+fn every_report_carries_its_report_text_or_is_forced_without_it() {
+    let home = Home::county();
+    let out = home.out();
+    let list = home.list();
+    let base = ["export", "--period", PERIOD, "--out", out.to_str().unwrap()];
+    let with = |extra: &[&str]| home.run(&[&base[..], extra].concat());
+    let both = with(&[]);
+    assert!(stderr(&both).contains("也没有附本期月报文本（--report-text 文件）"), "{}", said(&both));
+
+    home.ok(&["approve", "--period", PERIOD, "--school", FILLED[0], FILLED[1]]);
+    let (list_decided, log_decided) = (home.list(), home.review_log());
+    assert_ne!(list_decided, list);
+    let refused = with(&[]);
+    assert_eq!(refused.status.code(), Some(1), "{}", said(&refused));
+    let err = stderr(&refused);
+    assert!(
+        err.contains("没有附本期月报文本") && err.contains("--report-text") && err.contains("--force --reason"),
+        "{err}"
+    );
+    let wrong = home.path().join("月报.docx");
+    std::fs::write(&wrong, b"%PDF-1.4 a pdf named .docx").unwrap();
+    let xlsx = home.path().join("表.xlsx");
+    std::fs::write(&xlsx, b"PK\x03\x04").unwrap();
+    for (file, says) in
+        [(&wrong, "不是 .docx 文件"), (&xlsx, "不是可上报的文件类型"), (&home.path().join("无.pdf"), "无.pdf")]
+    {
+        let o = with(&["--report-text", &arg(file)]);
+        assert_eq!(o.status.code(), Some(1), "{}", said(&o));
+        assert!(stderr(&o).contains(says), "{}", said(&o));
+    }
+    assert_eq!(names_in(&out), Vec::<String>::new(), "nothing written");
+    assert_eq!((home.list(), home.review_log()), (list_decided, log_decided), "nothing changed");
+
+    let text = report_text(&home);
+    let o = home.ok(&[&base[..], &["--report-text", &arg(&text)]].concat());
+    assert!(stdout(&o).contains("月报文本：月报文本.pdf（原文件 中原区2026年第三季度月报.pdf）"), "{}", stdout(&o));
+    let bundle = out.join(FIRST_BUNDLE);
+    let m = manifest(&bundle);
+    assert_eq!(m["report_text"], serde_json::json!({"path": "月报文本.pdf", "name": "中原区2026年第三季度月报.pdf"}));
+    let listed = m["files"].as_array().unwrap().iter().find(|f| f["path"] == "月报文本.pdf").expect("listed");
+    let bytes = std::fs::read(&text).unwrap();
+    assert_eq!(entry(&bundle, "月报文本.pdf"), bytes);
+    assert_eq!(listed["sha256"].as_str(), Some(sha256_hex(&bytes).as_str()));
+    let readme = String::from_utf8(entry(&bundle, "说明.txt")).unwrap();
+    assert!(readme.contains("月报文本.pdf") && readme.contains("本期月报文本"), "{readme}");
+    let trusted = signers_file(home.path().join("trusted.txt"), &[&home.allowed_signers_line()]);
+    let o = home.ok(&["verify", "--allowed-signers", &arg(&trusted), &arg(&bundle)]);
+    assert!(stdout(&o).contains("月报文本：月报文本.pdf（原文件 中原区2026年第三季度月报.pdf）"), "{}", stdout(&o));
 }
 
 /// `--force` needs a reason; with one, the bundle is written under its documented name, and
@@ -195,8 +266,9 @@ fn forced_export_writes_the_named_bundle_and_prints_its_hash() {
     assert!(o.status.success(), "{}", said(&o));
     let v = json(&o);
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["bundle", "sha256", "bytes", "sequence", "resumed"]);
+    assert_eq!(keys, ["bundle", "sha256", "bytes", "sequence", "resumed", "report_text"]);
     assert_eq!(v["resumed"], false, "a new bundle, not an interrupted export finished");
+    assert!(v["report_text"].is_null(), "forced without a report text");
     let done = Exported::from_json(&v);
     assert_eq!(done.path, out.join(FIRST_BUNDLE));
     assert_eq!(done.sequence, 1);
@@ -319,6 +391,7 @@ fn the_city_verifies_a_bundle_with_the_countys_line() {
         "在上报期内",
         &county.fingerprint(),
         "强制上报的原因：原因",
+        "注意：未附月报文本",
     ] {
         assert!(text.contains(part), "{part} in {text}");
     }
@@ -559,8 +632,17 @@ fn reopen_unlocks_logs_and_the_next_bundle_replaces_the_first() {
     assert!(matches!((export, reopen), (Some(e), Some(r)) if e < r), "{log:?}");
 
     let out = home.out();
-    let second =
-        Exported::from_json(&json(&home.ok(&["export", "--period", PERIOD, "--out", out.to_str().unwrap(), "--json"])));
+    let text = arg(&report_text(&home));
+    let second = Exported::from_json(&json(&home.ok(&[
+        "export",
+        "--period",
+        PERIOD,
+        "--out",
+        out.to_str().unwrap(),
+        "--report-text",
+        &text,
+        "--json",
+    ])));
     assert_eq!(second.sequence, 2);
     assert_eq!(second.path, out.join("410102_2026Q3_2.zip"));
     assert_eq!(names_in(&out), [FIRST_BUNDLE, "410102_2026Q3_2.zip"], "the first bundle stays");

@@ -48,6 +48,14 @@ impl Home {
         PathBuf::from(v["bundle"].as_str().unwrap())
     }
 
+    /// Exports at `now` with a 月报文本 (forced still: two schools are undecided).
+    fn export_with_text(&self, now: &str, text: &Path) -> PathBuf {
+        let dir = arg(&self.path().join("out"));
+        let args = ["export", "--force", "--reason", "先行上报", "--report-text", &arg(text), "--out", &dir, "--json"];
+        let v = json(&self.ok_at(now, &args));
+        PathBuf::from(v["bundle"].as_str().unwrap())
+    }
+
     fn allowed_signers(&self) -> String {
         stdout(&self.ok_at(NOW, &["key", "show", "--allowed-signers"]))
     }
@@ -81,6 +89,67 @@ fn the_city_receives_bundles_and_sees_who_is_in() {
     assert!(text.contains("已收到 2/3 个县区，按时上报 1 个；未收到：金水区"), "{text}");
     let english = stdout(&city.ok_at(NOW, &["--lang", "en", "city", "status", "--period", PERIOD]));
     assert!(english.contains("Received 2 of 3 counties, 1 on time; missing: 金水区"), "{english}");
+}
+
+/// The city sees which reports carry their 月报文本 (status, JSON, board column) and takes one
+/// out byte for byte, named after the report; a county without one, or one not received, is
+/// told apart; a code not of the config is a usage error.
+#[test]
+fn the_city_sees_and_takes_out_each_countys_report_text() {
+    let (zy, eq) = (Home::county("410102", "中原区"), Home::county("410103", "二七区"));
+    let text = zy.path().join("中原区九月月报.docx");
+    let bytes = b"PK\x03\x04 word document".to_vec();
+    std::fs::write(&text, &bytes).unwrap();
+    let (a, b) = (zy.export_with_text(NOW, &text), eq.export(NOW));
+    let city = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
+    city.ok_at(NOW, &["city", "import", &arg(&a), &arg(&b)]);
+
+    let rows = json(&city.ok_at(NOW, &["city", "status", "--period", PERIOD, "--json"]));
+    assert_eq!(rows[0]["report_text"], serde_json::json!({"path": "月报文本.docx", "name": "中原区九月月报.docx"}));
+    assert!(rows[1]["report_text"].is_null() && rows[2]["report_text"].is_null());
+    let table = stdout(&city.ok_at(NOW, &["city", "status", "--period", PERIOD]));
+    let line = |code: &str| table.lines().find(|l| l.contains(code)).unwrap_or_default().to_string();
+    assert!(line("县（市、区）").contains("月报"), "{table}");
+    assert!(line("410102").contains(" 有 ") && line("410103").contains(" 无 "), "{table}");
+
+    let out = city.path().join("texts");
+    let took = |county: &str| {
+        city.run_at(NOW, &["city", "report-text", "--period", PERIOD, "--county", county, "--out", &arg(&out)])
+    };
+    let o = took("410102");
+    assert!(o.status.success(), "{}", home::stderr(&o));
+    let written = out.join("410102_2026Q3_1_月报文本.docx");
+    assert!(
+        stdout(&o).contains(&written.display().to_string()) && stdout(&o).contains("中原区九月月报.docx"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(std::fs::read(&written).unwrap(), bytes);
+    let o = took("410103");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(home::stderr(&o).contains("二七区") || home::stderr(&o).contains("410103"), "{}", home::stderr(&o));
+    assert!(home::stderr(&o).contains("未附月报文本"), "{}", home::stderr(&o));
+    let o = took("410105");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(home::stderr(&o).contains("还没有上报"), "{}", home::stderr(&o));
+    assert_eq!(took("999999").status.code(), Some(2));
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "only what was asked for was written");
+
+    // A manifest, signed again with the county's key, that calls another file its 月报文本.
+    let bundle = std::fs::read(&a).unwrap();
+    for path in ["schools.csv", "月报文本.exe", "月报文本.DOCX"] {
+        let crafted = zy.path().join("crafted.zip");
+        let edit = |m: &mut serde_json::Value| m["report_text"]["path"] = path.into();
+        std::fs::write(&crafted, resign::resigned(&bundle, &zy.path().join("keys"), edit)).unwrap();
+        let o = city
+            .run_at(NOW, &["verify", "--allowed-signers", &arg(&city.path().join("allowed_signers")), &arg(&crafted)]);
+        assert_eq!(o.status.code(), Some(1), "{path}: {}", stdout(&o));
+        assert!(
+            stdout(&o).contains(&format!("清单所说的月报文本 {path} 不是包内列出的月报文本文件")),
+            "{}",
+            stdout(&o)
+        );
+    }
 }
 
 /// A newer report replaces the current one (kept on record); the same or an older one again

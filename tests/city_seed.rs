@@ -142,7 +142,19 @@ impl Home {
         home.ok(&approve);
         assert_eq!(home.codes(|state| state != "approved"), [first], "{name}: one returned, the rest approved");
 
-        let out = json(&home.ok(&["export", "--period", PERIOD, "--out", &arg(&home.path().join("out")), "--json"]));
+        let text = home.path().join(format!("{name}月报.txt"));
+        std::fs::write(&text, format!("{name}本月教育信息化数据已审核完毕。")).unwrap();
+        let out = home.path().join("out");
+        let out = json(&home.ok(&[
+            "export",
+            "--period",
+            PERIOD,
+            "--out",
+            &arg(&out),
+            "--report-text",
+            &arg(&text),
+            "--json",
+        ]));
         let bundle = PathBuf::from(out["bundle"].as_str().unwrap());
         (home, bundle)
     }

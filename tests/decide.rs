@@ -218,3 +218,72 @@ fn a_decision_on_a_state_another_copy_has_changed_is_refused_and_writes_nothing(
     assert_eq!(home.state(code), "returned");
     assert_eq!(first.log_entries(period()).unwrap().len(), log_before);
 }
+
+/// 取消 (seed 004 §2.1): a return made by mistake is taken back before the school resubmits,
+/// to the state the school had — 有疑问 or 审核通过 as it was —, with a log row naming it and
+/// the note; a school not returned, and a returned school whose new sheet has come in, are
+/// refused and unchanged.
+#[test]
+fn a_return_made_by_mistake_is_cancelled_to_the_state_before_it() {
+    let home = Home::with_sample();
+    let (flagged, approved) = ("2141011495", "2141010776");
+    assert_eq!(home.state(flagged), "flagged");
+    home.run(&["approve", "--period", "2026Q3", "--school", approved, "--note", "含功能室，已核实"]);
+    let out = home.run(&["return", "--period", "2026Q3", "--school", flagged, approved, "--reason", "学生数有误"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let (out, lines) = home.json(&[
+        "cancel-return",
+        "--period",
+        "2026Q3",
+        "--school",
+        flagged,
+        approved,
+        "--note",
+        "退错了学校",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(lines[0]["new_state"], "flagged");
+    assert_eq!(lines[1]["new_state"], "approved");
+    assert_eq!((home.state(flagged), home.state(approved)), ("flagged".into(), "approved".into()));
+    let db = rusqlite::Connection::open(home.0.path().join("shenhe.db")).unwrap();
+    let row: (String, String, String) = db
+        .query_row(
+            "SELECT old_state, new_state, note FROM review_log WHERE action = 'cancel_return' AND school_code = ?1",
+            [flagged],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(row, ("returned".into(), "flagged".into(), "退错了学校".into()));
+
+    // Nothing to take back now: refused, unchanged, in words.
+    let before = home.store().content_digest().unwrap();
+    let out = home.run(&["cancel-return", "--period", "2026Q3", "--school", flagged]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("不是退回重报"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(home.store().content_digest().unwrap(), before);
+}
+
+/// Once the returned school's new sheet has come in, the return has done its work: cancelling
+/// it is refused and the new sheet stays to be reviewed.
+#[test]
+fn a_return_cannot_be_cancelled_once_the_new_sheet_has_arrived() {
+    let home = Home(tempfile::tempdir().unwrap());
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/unfilled.csv");
+    let sheet = home.0.path().join("sheet.csv");
+    std::fs::copy(&fixture, &sheet).unwrap();
+    let import = || home.run(&["import", &sheet.display().to_string(), "--period", "2026Q3"]);
+    assert!(import().status.success());
+    let school = "2141010201";
+    assert!(home.run(&["return", "--school", school, "--reason", "学生数有误"]).status.success());
+    let text = std::fs::read_to_string(&fixture).unwrap().replace(",28,62,1234,", ",28,62,1243,");
+    std::fs::write(&sheet, text).unwrap();
+    assert!(import().status.success());
+    assert_eq!(home.state(school), "submitted", "the new sheet is back in the queue");
+    let before = home.store().content_digest().unwrap();
+    let out = home.run(&["cancel-return", "--school", school]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("待审核"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(home.store().content_digest().unwrap(), before);
+}

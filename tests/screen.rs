@@ -382,6 +382,13 @@ fn export_from_the_screen_then_verify() {
     s.send("e");
     s.wait_for("导出上报包");
     s.wait_for("410102_2026Q3_1.zip");
+    // The 月报文本 is asked first: a path pasted as Windows Explorer copies it, in quotes.
+    s.wait_for("月报文本（.docx");
+    let text = home.path().join("中原区 九月月报.docx");
+    std::fs::write(&text, b"PK\x03\x04 the report").unwrap();
+    s.paste(&format!("\"{}\"", text.display()));
+    s.send("\r");
+    s.wait_for("月报文本：月报文本.docx");
     s.send("y");
     s.wait_for("强制上报的原因");
     s.send("市州要求今天先报");
@@ -403,6 +410,7 @@ fn export_from_the_screen_then_verify() {
     let said = String::from_utf8_lossy(&verified.stdout);
     assert!(verified.status.success(), "{said}{}", String::from_utf8_lossy(&verified.stderr));
     assert!(said.contains("市州要求今天先报"), "the forced reason travels with the bundle: {said}");
+    assert!(said.contains("月报文本：月报文本.docx（原文件 中原区 九月月报.docx）"), "and the 月报文本: {said}");
 }
 
 /// A city clerk opens the screen on the city's database: the counties first, then one
@@ -412,7 +420,10 @@ fn city_screen_lists_the_counties_and_opens_one_read_only() {
     let county = Home::with_fixture();
     county.configure_county();
     let out_dir = county.path().join("out");
-    let out = county.run(&["export", "--force", "--reason", "先行上报", "--out", &out_dir.display().to_string()]);
+    let text = county.path().join("月报.pdf");
+    std::fs::write(&text, b"%PDF-1.4 the report").unwrap();
+    let (out_arg, text_arg) = (out_dir.display().to_string(), text.display().to_string());
+    let out = county.run(&["export", "--force", "--reason", "先行上报", "--report-text", &text_arg, "--out", &out_arg]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let signers = county.run(&["key", "show", "--allowed-signers"]);
 
@@ -433,6 +444,11 @@ fn city_screen_lists_the_counties_and_opens_one_read_only() {
     s.wait_for("已收到 1/2 个县区，按时上报 1 个；未收到：二七区");
     s.wait_for_highlight("中原区（410102）  第 1 次 10-03 10:00  按时");
     s.wait_for_status("强制上报，原因：先行上报");
+    // Its 月报文本, out of the stored bundle beside the city's bundles.
+    s.send("t");
+    let taken = city.path().join("bundles/月报文本/410102_2026Q3_1_月报文本.pdf");
+    s.wait_for_status("中原区 的月报文本已取出");
+    assert_eq!(std::fs::read(&taken).unwrap(), b"%PDF-1.4 the report");
     s.send("\r");
     s.wait_for("郑州市 中原区  2026Q3  市州汇总（只读）");
     s.wait_for("2141010205");
@@ -444,6 +460,8 @@ fn city_screen_lists_the_counties_and_opens_one_read_only() {
     s.wait_for_highlight("二七区（410103）  未收到");
     s.send("\r");
     s.wait_for_status("二七区 还没有上报");
+    s.send("t");
+    s.wait_for_status("二七区（410103） 本期还没有上报");
     s.quit();
     assert_eq!(std::fs::read(city.database()).unwrap(), before, "the city's screen changes nothing");
 }

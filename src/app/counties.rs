@@ -44,6 +44,7 @@ impl App {
             Some(Action::First) => board.cursor = 0,
             Some(Action::Last) => board.cursor = board.last(),
             Some(Action::Open) => self.open_county(),
+            Some(Action::ReportText) => self.take_report_text(),
             Some(Action::Help) => self.mode = super::Mode::Help { scroll: 0 },
             Some(Action::Quit) => self.quit = true,
             _ => {}
@@ -76,6 +77,26 @@ impl App {
             board.shown = false;
         }
         self.info(fill(&m.ui_board_opened, &[("county", &text), ("count", &self.view.len())]));
+    }
+
+    /// Writes the highlighted county's 月报文本 out of its report and says where.
+    pub(super) fn take_report_text(&mut self) {
+        let (lang, m) = (self.lang(), self.lang().msg());
+        let (Some(board), Some(period), Some(dir)) =
+            (self.board.as_ref(), self.period, &self.settings.report_texts_dir)
+        else {
+            return;
+        };
+        let Some(row) = board.current() else { return self.error(m.ui_board_report_text_pick.clone()) };
+        let county = row.county.clone();
+        let label = format!("{}（{}）", row.county, row.county_code);
+        match crate::bundle::report_text::extract(&self.store, period, &row.county_code, &label, dir) {
+            Ok(done) => self.info(fill(
+                &m.city_report_text_written,
+                &[("county", &county), ("path", &done.path.display()), ("name", &done.name), ("bytes", &done.bytes)],
+            )),
+            Err(e) => self.error(e.user_message(lang)),
+        }
     }
 
     /// Back from the list to the board, on the county the list showed.

@@ -265,6 +265,38 @@ impl App {
         }
     }
 
+    /// 取消: takes back the highlighted school's 退回重报, to the state it had before, while its
+    /// new sheet has not come in. Not on the undo stack: returning it again is the way back.
+    pub(super) fn cancel_return(&mut self) {
+        let (lang, m) = (self.lang(), self.lang().msg());
+        let (Some(period), Some(pos)) = (self.period, self.current()) else { return };
+        if self.settings.city {
+            return self.error(m.screen_city_read_only.clone());
+        }
+        let row = &self.index.rows[pos as usize];
+        let (code, name) = (row.code.to_string(), crate::i18n::printable(&row.name));
+        if row.state != ReviewState::Returned {
+            let state = row.state.label(lang);
+            return self
+                .error(fill(&m.cancel_return_not_returned, &[("code", &code), ("name", &name), ("state", &state)]));
+        }
+        let at = (self.settings.clock)().to_rfc3339();
+        let written = self.store.cancel_return(period, &code, None, &self.settings.actor, &at);
+        let (rows, rules) = (&mut self.index.rows, &mut self.index.rules);
+        let refreshed = self.store.refresh_index_row(period, &mut rows[pos as usize], rules);
+        self.detail = None;
+        match (written, refreshed) {
+            (Ok(restored), Ok(())) => {
+                tracing::info!(%period, code, "return cancelled on the screen");
+                self.info(fill(
+                    &m.cancel_return_done,
+                    &[("code", &code), ("name", &name), ("state", &restored.label(lang))],
+                ))
+            }
+            (Err(e), _) | (_, Err(e)) => self.error(e.user_message(lang)),
+        }
+    }
+
     /// Takes back the last decision (all schools of a bulk one); repeatable.
     pub(super) fn undo_last(&mut self) {
         let (lang, m) = (self.lang(), self.lang().msg());

@@ -1,11 +1,13 @@
 //! `e` on the review screen: what would be exported (counts, undecided schools, the window),
-//! then the export itself after a confirm — with a reason when schools are still undecided.
+//! asked with the 月报文本, then the export itself after a confirm — with a reason when schools
+//! are still undecided or the report goes without its 月报文本.
 
 use std::path::PathBuf;
 
 use super::{App, Key, KeyCode, LineEditor, Mode};
 use crate::bundle::export::{self, Preview, Request};
 use crate::bundle::keys;
+use crate::bundle::report_text;
 use crate::config::Config;
 use crate::i18n::fill;
 
@@ -19,14 +21,33 @@ pub struct ExportSettings {
     pub key_comment: String,
 }
 
-/// The export dialog: the preview, and the reason being typed when forcing.
+/// The export dialog: the 月报文本 asked first (the last one offered), then the preview to
+/// confirm, then the reason being typed when forcing.
 #[derive(Debug, Clone)]
 pub struct ExportDialog {
     pub preview: Preview,
     pub out_dir: PathBuf,
-    /// Some while the auditor types why to export with schools undecided.
+    /// Some while the auditor types or pastes the 月报文本's path.
+    pub report_text_editor: Option<LineEditor>,
+    /// The 月报文本 chosen and checked: its path and its entry in the bundle.
+    pub report_text: Option<(PathBuf, String)>,
+    /// Some while the auditor types why to export with schools undecided or no 月报文本.
     pub reason: Option<LineEditor>,
     pub error: Option<String>,
+}
+
+impl ExportDialog {
+    /// Whether this export must be forced with a reason.
+    pub fn needs_reason(&self) -> bool {
+        !self.preview.pending.is_empty() || self.report_text.is_none()
+    }
+}
+
+/// A path as typed or pasted: Windows Explorer's 复制文件地址 puts it in double quotes.
+fn typed_path(text: &str) -> PathBuf {
+    let t = text.trim();
+    let t = t.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(t);
+    PathBuf::from(t)
 }
 
 impl App {
@@ -46,18 +67,50 @@ impl App {
                 None if settings.config.county.code.trim().is_empty() => self.error(m.export_no_county_code.clone()),
                 None => {
                     let out_dir = settings.out_dir.clone();
-                    self.mode = Mode::Export(ExportDialog { preview, out_dir, reason: None, error: None });
+                    let last = preview.last_report_text.clone().unwrap_or_default();
+                    self.mode = Mode::Export(Box::new(ExportDialog {
+                        preview,
+                        out_dir,
+                        report_text_editor: Some(LineEditor::with_text(&last)),
+                        report_text: None,
+                        reason: None,
+                        error: None,
+                    }));
                 }
             },
             Err(e) => self.error(e.user_message(lang)),
         }
     }
 
-    pub(super) fn export_key(&mut self, key: Key, mut dialog: ExportDialog) {
-        let m = self.lang().msg();
+    pub(super) fn export_key(&mut self, key: Key, mut dialog: Box<ExportDialog>) {
+        let (lang, m) = (self.lang(), self.lang().msg());
+        if let Some(editor) = dialog.report_text_editor.as_mut() {
+            match key.code {
+                KeyCode::Esc => return self.info(m.screen_cancelled.clone()),
+                KeyCode::Enter if editor.is_blank() => dialog.report_text_editor = None,
+                KeyCode::Enter => {
+                    let path = typed_path(&editor.text());
+                    match report_text::read(&path) {
+                        Ok(text) => {
+                            dialog.report_text = Some((path, text.entry()));
+                            dialog.report_text_editor = None;
+                        }
+                        Err(e) => dialog.error = Some(e.user_message(lang)),
+                    }
+                }
+                _ => {
+                    if editor.edit(key) {
+                        dialog.error = None;
+                    }
+                }
+            }
+            self.mode = Mode::Export(dialog);
+            return;
+        }
         let yes = matches!(key.code, KeyCode::Char('y' | 'Y') | KeyCode::Enter);
+        let needs_reason = dialog.needs_reason();
         match dialog.reason.as_mut() {
-            None if yes && dialog.preview.pending.is_empty() => self.run_export(dialog.preview, None),
+            None if yes && !needs_reason => self.run_export(dialog, None),
             None if yes => {
                 dialog.reason = Some(LineEditor::default());
                 self.mode = Mode::Export(dialog);
@@ -73,7 +126,7 @@ impl App {
             }
             Some(editor) if key.code == KeyCode::Enter => {
                 let reason = editor.text().trim().to_string();
-                self.run_export(dialog.preview, Some(reason));
+                self.run_export(dialog, Some(reason));
             }
             Some(editor) => {
                 if editor.edit(key) {
@@ -84,13 +137,15 @@ impl App {
         }
     }
 
-    fn run_export(&mut self, preview: Preview, reason: Option<String>) {
+    fn run_export(&mut self, dialog: Box<ExportDialog>, reason: Option<String>) {
+        let preview = dialog.preview;
         let (lang, m) = (self.lang(), self.lang().msg());
         let Some(settings) = self.settings.export.clone() else { return };
         let request = Request {
             period: preview.period,
             out_dir: &settings.out_dir,
             force_reason: reason.as_deref(),
+            report_text: dialog.report_text.as_ref().map(|(path, _)| path.as_path()),
             actor: &self.settings.actor,
             now: (self.settings.clock)(),
         };
@@ -146,6 +201,10 @@ pub(crate) mod tests {
         assert_eq!(dialog.preview.counts.schools, 198);
         assert!(!dialog.preview.pending.is_empty(), "the sample county has flagged schools");
         assert_eq!(dialog.preview.file_name, "410102_2026Q3_1.zip");
+        assert!(dialog.report_text_editor.as_ref().is_some_and(LineEditor::is_blank), "the 月报文本 is asked first");
+        key(&mut app, KeyCode::Enter);
+        let Mode::Export(dialog) = &app.mode else { panic!("going without a 月报文本 keeps the dialog") };
+        assert!(dialog.report_text.is_none() && dialog.needs_reason());
         press(&mut app, "y");
         key(&mut app, KeyCode::Enter);
         let Mode::Export(dialog) = &app.mode else { panic!("an empty reason does not export") };
@@ -173,19 +232,48 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn with_every_school_decided_e_exports_after_one_yes() {
+    fn with_every_school_decided_and_a_report_text_e_exports_after_one_yes_and_offers_the_text_again() {
         let dir = tempfile::tempdir().unwrap();
         let store = sample_store();
         store.execute_for_tests("UPDATE submissions SET state = 'approved' WHERE state IN ('submitted', 'flagged')");
+        let text = dir.path().join("九月 月报.docx");
+        std::fs::write(&text, b"PK\x03\x04 a report").unwrap();
         let mut app = exporting_app(store, Lang::En, dir.path());
         press(&mut app, "e");
         let Mode::Export(dialog) = &app.mode else { panic!("no export dialog") };
         assert!(dialog.preview.pending.is_empty());
         assert_eq!(dialog.preview.counts.approved, 187);
+        // A wrong file is refused where it is typed; the dialog stays.
+        app.on_paste(&dir.path().join("none.docx").display().to_string());
+        key(&mut app, KeyCode::Enter);
+        let Mode::Export(dialog) = &app.mode else { panic!("a missing file keeps the dialog") };
+        assert!(dialog.error.as_deref().is_some_and(|e| e.contains("none.docx")), "{:?}", dialog.error);
+        // Windows Explorer's "copy as path" quotes it.
+        for _ in 0..200 {
+            key(&mut app, KeyCode::Backspace);
+        }
+        app.on_paste(&format!("\"{}\"", text.display()));
+        key(&mut app, KeyCode::Enter);
+        let Mode::Export(dialog) = &app.mode else { panic!("no export dialog") };
+        assert_eq!(dialog.report_text.as_ref().map(|t| t.1.as_str()), Some("月报文本.docx"));
+        assert!(!dialog.needs_reason());
         press(&mut app, "y");
-        assert!(app.locked);
-        let bundles = app.store().bundles(app.period.unwrap()).unwrap();
+        assert!(app.locked, "{:?}", app.status);
+        let period = app.period.unwrap();
+        let bundles = app.store().bundles(period).unwrap();
         assert_eq!((bundles.len(), bundles[0].forced_reason.as_ref()), (1, None));
+        assert_eq!(bundles[0].report_text.as_deref(), Some(text.display().to_string().as_str()));
+        let zip = std::fs::read(dir.path().join("bundles/410102_2026Q3_1.zip")).unwrap();
+        let mut opened = crate::bundle::archive::Opened::new(&zip, crate::bundle::archive::LIMITS).unwrap();
+        assert_eq!(opened.read("月报文本.docx", 1 << 20).unwrap(), b"PK\x03\x04 a report");
+
+        // Reopened (the city sent it back): the next export offers the same file.
+        app.store.reopen(period, "市州退回", "市", "2026-10-06T09:00:00+08:00").unwrap();
+        app.locked = false;
+        press(&mut app, "e");
+        let Mode::Export(dialog) = &app.mode else { panic!("no export dialog: {:?}", app.status) };
+        let offered = dialog.report_text_editor.as_ref().map(LineEditor::text);
+        assert_eq!(offered, Some(text.display().to_string()));
     }
 
     #[test]

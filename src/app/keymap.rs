@@ -49,10 +49,14 @@ pub enum Action {
     Flag,
     /// Add a comment.
     Comment,
+    /// 取消 the highlighted school's 退回重报 (made by mistake, its new sheet not in yet).
+    CancelReturn,
     /// Undo the last decision.
     Undo,
     /// Show what would be exported, then export the bundle after a confirm.
     Export,
+    /// On a receiving level's board: take the highlighted report's 月报文本 out to a file.
+    ReportText,
     /// Full help.
     Help,
     /// Leave shenhe.
@@ -61,7 +65,7 @@ pub enum Action {
 
 impl Action {
     /// Every action with its name in the config's `[keys]` table.
-    pub const ALL: [(&'static str, Action); 23] = [
+    pub const ALL: [(&'static str, Action); 25] = [
         ("move_down", Action::MoveDown),
         ("move_up", Action::MoveUp),
         ("page_down", Action::PageDown),
@@ -81,8 +85,10 @@ impl Action {
         ("return", Action::Return),
         ("flag", Action::Flag),
         ("comment", Action::Comment),
+        ("cancel_return", Action::CancelReturn),
         ("undo", Action::Undo),
         ("export", Action::Export),
+        ("report_text", Action::ReportText),
         ("help", Action::Help),
         ("quit", Action::Quit),
     ];
@@ -191,15 +197,17 @@ pub struct KeyBindings {
     pub return_: Vec<String>,
     pub flag: Vec<String>,
     pub comment: Vec<String>,
+    pub cancel_return: Vec<String>,
     pub undo: Vec<String>,
     pub export: Vec<String>,
+    pub report_text: Vec<String>,
     pub help: Vec<String>,
     pub quit: Vec<String>,
 }
 
 impl KeyBindings {
     /// (config name, action, keys) of every action.
-    fn entries(&self) -> [(&'static str, Action, &[String]); 23] {
+    fn entries(&self) -> [(&'static str, Action, &[String]); 25] {
         [
             ("move_down", Action::MoveDown, &self.move_down),
             ("move_up", Action::MoveUp, &self.move_up),
@@ -220,8 +228,10 @@ impl KeyBindings {
             ("return", Action::Return, &self.return_),
             ("flag", Action::Flag, &self.flag),
             ("comment", Action::Comment, &self.comment),
+            ("cancel_return", Action::CancelReturn, &self.cancel_return),
             ("undo", Action::Undo, &self.undo),
             ("export", Action::Export, &self.export),
+            ("report_text", Action::ReportText, &self.report_text),
             ("help", Action::Help, &self.help),
             ("quit", Action::Quit, &self.quit),
         ]

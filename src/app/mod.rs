@@ -56,6 +56,8 @@ pub struct Settings {
     pub counties: Vec<crate::config::CountyRef>,
     /// Config `[backup] remind_after_days` (0: no reminder).
     pub remind_after_days: u32,
+    /// Where the board's `t` writes a report's 月报文本; `None` where there is no board.
+    pub report_texts_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -87,6 +89,7 @@ impl Settings {
                 crate::config::Level::County => Vec::new(),
             },
             remind_after_days: config.backup.remind_after_days,
+            report_texts_dir: None,
         }
     }
 
@@ -126,7 +129,7 @@ pub enum Mode {
     /// A bulk decision waiting for yes or no.
     Confirm(Confirm),
     /// What the export would write, waiting for yes or no (and a reason when forced).
-    Export(ExportDialog),
+    Export(Box<ExportDialog>),
     /// The filter menu, with its highlighted line.
     Filter { items: Vec<FilterItem>, counts: Vec<usize>, cursor: usize },
     /// The sort menu, with its highlighted line.
@@ -364,7 +367,11 @@ impl App {
                 self.run_search(&query, Some(origin));
             }
             Mode::Prompt(prompt) => prompt.editor.insert(text),
-            Mode::Export(ExportDialog { reason: Some(editor), .. }) => editor.insert(text),
+            Mode::Export(dialog) => {
+                if let Some(editor) = dialog.report_text_editor.as_mut().or(dialog.reason.as_mut()) {
+                    editor.insert(text);
+                }
+            }
             _ => {}
         }
     }
@@ -432,7 +439,10 @@ impl App {
             Action::Flag => self.start(Intent::Flag),
             Action::Comment => self.start(Intent::Comment),
             Action::Undo => self.undo_last(),
+            Action::CancelReturn => self.cancel_return(),
             Action::Export => self.start_export(),
+            // In a county's schools at a city: that county's 月报文本.
+            Action::ReportText => self.take_report_text(),
             Action::Help => self.mode = Mode::Help { scroll: 0 },
             Action::Quit => self.quit = true,
         }

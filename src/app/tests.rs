@@ -152,6 +152,31 @@ fn return_takes_a_typed_chinese_reason_and_writes_it_before_showing_it() {
     assert_eq!(app.index.rows[app.view[app.cursor - 1] as usize].state, ReviewState::Returned);
 }
 
+/// `R` takes a mistaken return back on the screen: the state before, the row redrawn, the
+/// log row; on a school not returned it says so and writes nothing.
+#[test]
+fn cancel_return_key_restores_the_state_before_the_return() {
+    let mut app = sample_app(Lang::Zh);
+    go_to(&mut app, "2141010585");
+    let before = state_in_store(&app, "2141010585");
+    let digest = app.store().content_digest().unwrap();
+    press(&mut app, "R");
+    assert!(app.status.as_ref().is_some_and(|s| s.error && s.text.contains("不是退回重报")), "{:?}", app.status);
+    assert_eq!(app.store().content_digest().unwrap(), digest);
+    press(&mut app, "r");
+    app.on_paste("退错了");
+    key(&mut app, KeyCode::Enter);
+    go_to(&mut app, "2141010585");
+    assert_eq!(state_in_store(&app, "2141010585"), ReviewState::Returned);
+    press(&mut app, "R");
+    assert_eq!(state_in_store(&app, "2141010585"), before);
+    let row = app.index.rows.iter().find(|r| &*r.code == "2141010585").unwrap();
+    assert_eq!(row.state, before, "the list shows it at once");
+    assert!(app.status.as_ref().is_some_and(|s| !s.error && s.text.contains("已取消退回")), "{:?}", app.status);
+    let last = app.store().log_entries(app.period.unwrap()).unwrap().pop().unwrap();
+    assert_eq!(last.action, "cancel_return");
+}
+
 #[test]
 fn arrow_keys_pick_a_preset_reason() {
     let mut app = sample_app(Lang::Zh);
@@ -416,6 +441,10 @@ pub(crate) fn city_store() -> Store {
             window: Window { first: "2026-10-01".into(), last: "2026-10-05".into() },
             inside_window,
             forced: inside_window.then(|| Forced { reason: "先行上报".into(), pending: Vec::new() }),
+            report_text: (!inside_window).then(|| crate::bundle::manifest::ReportTextRef {
+                path: "月报文本.docx".into(),
+                name: "九月月报.docx".into(),
+            }),
             signer: Signer { public_key: String::new(), fingerprint: "SHA256:x".into() },
             files: Vec::new(),
         };

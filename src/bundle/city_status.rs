@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::bundle::manifest::{Manifest, StateCounts};
+use crate::bundle::manifest::{Manifest, ReportTextRef, StateCounts};
 use crate::config::CountyRef;
 use crate::domain::Period;
 use crate::i18n::{Lang, fill};
@@ -26,6 +26,8 @@ pub struct CountyStatus {
     pub counts: Option<StateCounts>,
     /// The signing key's fingerprint.
     pub signer: Option<String>,
+    /// The 月报文本 the current report carries (none: it was forced without one).
+    pub report_text: Option<ReportTextRef>,
     /// Schools of this county's report that another county's current report carries too.
     pub conflicts: Vec<SchoolConflict>,
 }
@@ -82,12 +84,19 @@ pub fn statuses(store: &Store, counties: &[CountyRef], period: Period) -> Result
                 created_at: bundle.map(|b| b.created_at.clone()),
                 inside_window: bundle.map(|b| b.inside_window),
                 forced: manifest.as_ref().and_then(|mf| mf.forced.as_ref().map(|f| f.reason.clone())),
+                report_text: manifest.as_ref().and_then(|mf| mf.report_text.clone()),
                 counts: manifest.map(|mf| mf.counts),
                 signer: bundle.map(|b| b.signer.clone()),
                 conflicts: conflicts_of(&c.code),
             }
         })
         .collect())
+}
+
+/// 有 / 无: whether a county's current report carries its 月报文本.
+pub fn report_text_mark(lang: Lang, row: &CountyStatus) -> String {
+    let m = lang.msg();
+    if row.report_text.is_some() { m.city_report_text_yes.clone() } else { m.city_report_text_no.clone() }
 }
 
 /// "已收到 2/3 个县区，按时上报 1 个；未收到：金水区".

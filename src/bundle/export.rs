@@ -16,6 +16,7 @@ use chrono::{DateTime, FixedOffset};
 use super::archive;
 use super::keys::{self, KeyError, SigningKey};
 use super::manifest::{self, Auditor, FileEntry, Forced, MANIFEST, Manifest, Replaced, SIGNATURE, StateCounts, Window};
+use super::report_text::{self, ReportText, ReportTextError};
 use super::tables::{self, Letterhead};
 use crate::config::Config;
 use crate::domain::dispatch::DispatchLists;
@@ -38,6 +39,8 @@ pub struct Preview {
     pub inside_window: bool,
     /// Set when the period is reported already: the bundle that locked it.
     pub reported: Option<BundleRecord>,
+    /// The 月报文本 the period's last bundle carried, as given then: offered again.
+    pub last_report_text: Option<String>,
 }
 
 /// A bundle written and on record.
@@ -63,7 +66,12 @@ pub enum ExportError {
     #[error("period {period} is reported already (bundle {sequence})")]
     Reported { period: Period, sequence: u32 },
     #[error("{} schools are not decided yet", schools.len())]
-    Pending { schools: Vec<(String, String, ReviewState)> },
+    Pending { schools: Vec<(String, String, ReviewState)>, no_report_text: bool },
+    /// Every 上报 carries the 月报文本 (seed 004 §3.2); without one it needs `--force --reason`.
+    #[error("no report text")]
+    NoReportText { last: Option<String> },
+    #[error(transparent)]
+    ReportText(#[from] ReportTextError),
     #[error("--force needs a reason")]
     NoReason,
     #[error("{path}: a file of that name is there already")]
@@ -89,7 +97,7 @@ impl ExportError {
             ExportError::Reported { period, sequence } => {
                 fill(&m.export_reported, &[("period", period), ("sequence", sequence)])
             }
-            ExportError::Pending { schools } => {
+            ExportError::Pending { schools, no_report_text } => {
                 let shown: Vec<String> = schools
                     .iter()
                     .take(20)
@@ -103,8 +111,24 @@ impl ExportError {
                     text.push('\n');
                     text.push_str(&fill(&m.export_pending_more, &[("count", &more)]));
                 }
+                if *no_report_text {
+                    text.push('\n');
+                    text.push_str(&m.export_pending_no_report_text);
+                }
                 text
             }
+            ExportError::NoReportText { last } => {
+                let mut text = fill(
+                    &m.export_no_report_text,
+                    &[("extensions", &report_text::EXTENSIONS), ("limit_mib", &(report_text::MAX_BYTES >> 20))],
+                );
+                if let Some(last) = last {
+                    text.push('\n');
+                    text.push_str(&fill(&m.export_last_report_text, &[("path", &printable(last))]));
+                }
+                text
+            }
+            ExportError::ReportText(e) => e.user_message(lang),
             ExportError::NoReason => m.export_no_reason.clone(),
             ExportError::Exists { path } => fill(&m.export_exists, &[("path", &path.display())]),
             ExportError::Key(e) => e.user_message(lang),
@@ -154,6 +178,7 @@ fn preview_of(
         pending: pending(records),
         window,
         inside_window: window.first <= today && today <= window.last,
+        last_report_text: store.bundles(period)?.pop().and_then(|b| b.report_text),
         reported,
     })
 }
@@ -165,6 +190,8 @@ pub struct Request<'a> {
     pub out_dir: &'a Path,
     /// `--force --reason`: export with schools still undecided, saying why.
     pub force_reason: Option<&'a str>,
+    /// The period's 月报文本; without one the export must be forced.
+    pub report_text: Option<&'a Path>,
     pub actor: &'a str,
     pub now: DateTime<FixedOffset>,
 }
@@ -193,6 +220,7 @@ pub fn export(
     if let Some(done) = finish_interrupted(store, period)? {
         return Ok(done);
     }
+    let text = request.report_text.map(report_text::read).transpose()?;
     let store = store.begin_export()?;
     let records = store.school_records(period)?;
     let preview = preview_of(&store, config, period, request.now, &records)?;
@@ -204,7 +232,10 @@ pub fn export(
         Some(reason) => {
             Some(Forced { reason: reason.to_string(), pending: preview.pending.iter().map(|p| p.0.clone()).collect() })
         }
-        None if !preview.pending.is_empty() => return Err(ExportError::Pending { schools: preview.pending }),
+        None if !preview.pending.is_empty() => {
+            return Err(ExportError::Pending { schools: preview.pending, no_report_text: text.is_none() });
+        }
+        None if text.is_none() => return Err(ExportError::NoReportText { last: preview.last_report_text }),
         None => None,
     };
     let path = request.out_dir.join(&preview.file_name);
@@ -213,7 +244,7 @@ pub fn export(
     }
     let key = key()?;
     let replaces = store.bundles(period)?.pop().map(|last| Replaced { sequence: last.sequence, sha256: last.sha256 });
-    let files = contents(&store, config, period, request.now, &records)?;
+    let files = contents(&store, config, period, request.now, &records, text.as_ref())?;
     let build = |e: zip::result::ZipError| ExportError::Build(e.to_string());
     let named: Vec<(&str, &[u8])> = files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())).collect();
     let deflated = archive::deflate(&named, request.now.naive_local()).map_err(build)?;
@@ -235,6 +266,7 @@ pub fn export(
         window: Window { first: preview.window.first.to_string(), last: preview.window.last.to_string() },
         inside_window: preview.inside_window,
         forced: forced.clone(),
+        report_text: text.as_ref().map(ReportText::reference),
         signer: Signer::of(&key),
         files: named
             .iter()
@@ -260,6 +292,7 @@ pub fn export(
         created_at: manifest.created_at.clone(),
         inside_window: preview.inside_window,
         forced_reason: forced.map(|f| f.reason),
+        report_text: request.report_text.map(|p| p.display().to_string()),
     };
     let temp = crate::files::write_temporary(request.out_dir, &preview.file_name, &zip)
         .map_err(|source| ExportError::Io { path: request.out_dir.to_path_buf(), source })?;
@@ -369,6 +402,7 @@ fn contents(
     period: Period,
     now: DateTime<FixedOffset>,
     records: &[SchoolRecord],
+    text: Option<&ReportText>,
 ) -> Result<Vec<(String, Vec<u8>)>, ExportError> {
     let data: Vec<_> = records.iter().map(|r| r.data.clone()).collect();
     let denominator = config.stats.bandwidth_denominator;
@@ -387,8 +421,8 @@ fn contents(
     };
     let workbook = tables::county_workbook(&letterhead, &total, &by_type, &lists, now.naive_utc())
         .map_err(|e| ExportError::Build(e.to_string()))?;
-    let files = vec![
-        (README.to_string(), readme(&letterhead).into_bytes()),
+    let mut files = vec![
+        (README.to_string(), readme(&letterhead, text).into_bytes()),
         ("schools.csv".to_string(), tables::schools_csv(records)),
         ("findings.csv".to_string(), tables::findings_csv(&store.findings(period, true)?)),
         ("returned.csv".to_string(), tables::returned_csv(&store.returned_schools(period)?)),
@@ -397,6 +431,9 @@ fn contents(
         ("dispatch.csv".to_string(), tables::dispatch_csv(&letterhead, &lists)),
         ("county_tables.xlsx".to_string(), workbook),
     ];
+    if let Some(text) = text {
+        files.push((text.entry(), text.bytes.clone()));
+    }
     Ok(files)
 }
 
@@ -405,7 +442,11 @@ pub const README: &str = "说明.txt";
 
 /// 说明.txt: what is inside and how to check it, with or without shenhe. Chinese only: it is
 /// read by the city's clerk, like the tables beside it.
-fn readme(h: &Letterhead) -> String {
+fn readme(h: &Letterhead, text: Option<&ReportText>) -> String {
+    let report_text = match text {
+        Some(t) => format!("- {:<20} 本期月报文本（原文件名：{}）\n", t.entry(), t.name),
+        None => "（本包未附月报文本：见 manifest.json 中 forced 的原因）\n".to_string(),
+    };
     let area = format!("{}{}", h.city, h.county);
     let text = format!(
         "{area}（{code}）{period} 教育信息化数据审核上报包\n\
@@ -420,6 +461,7 @@ fn readme(h: &Letterhead) -> String {
          - statistics.csv       统计表（填报率、互联网接入率、带宽 100M 以上比例、多媒体教室比例）\n\
          - dispatch.csv         未联网、带宽不足 100M、无多媒体教室学校名单（半月调度表）\n\
          - county_tables.xlsx   以上两张表的 Excel 版\n\
+         {report_text}\
          CSV 文件为 UTF-8（带 BOM），可直接用 Excel 打开。\n\
          \n\
          核验方法：\n\

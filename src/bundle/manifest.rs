@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use super::report_text::ReportTextRef;
+
 /// The format this shenhe writes and reads. A city running an older shenhe refuses a newer
 /// format by name rather than misreading it.
 pub const FORMAT: &str = "shenhe-bundle/1";
@@ -35,6 +37,10 @@ pub struct Manifest {
     pub inside_window: bool,
     /// Present when the auditor exported with schools still undecided.
     pub forced: Option<Forced>,
+    /// The 月报文本 it carries, one of `files`; none in a bundle forced without it (and in the
+    /// bundles of shenhe before it had them).
+    #[serde(default)]
+    pub report_text: Option<ReportTextRef>,
     pub signer: Signer,
     pub files: Vec<FileEntry>,
 }

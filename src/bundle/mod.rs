@@ -13,6 +13,7 @@ pub mod keys;
 pub mod load;
 pub mod manifest;
 pub mod notice;
+pub mod report_text;
 pub mod tables;
 pub mod verify;
 mod workbook;

@@ -158,6 +158,7 @@ fn action_zh(action: &str) -> &str {
         "flag" => ReviewState::Flagged.label_zh(),
         "comment" => &m.action_comment,
         "undo" => &m.action_undo,
+        crate::store::CANCEL_RETURN => &m.action_cancel_return,
         "check" => &m.action_check,
         "import" => &m.action_import,
         "override" => "说明通过",

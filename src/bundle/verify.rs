@@ -11,6 +11,7 @@ use super::allowed_signers::{AllowedSigners, ParseProblem, SignersError, Trust};
 use super::archive::{ArchiveProblem, LIMITS, Limits, Opened};
 use super::keys::{NAMESPACE, fingerprint};
 use super::manifest::{FORMAT, MANIFEST, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Manifest, SIGNATURE, sha256_hex};
+use super::report_text;
 use crate::i18n::{Lang, fill, printable};
 
 /// A bundle that passed every check.
@@ -105,6 +106,10 @@ pub enum Refusal {
     StoredBytesMismatch {
         name: String,
     },
+    /// The manifest names a 月报文本 that is not one of its files, or not by a 月报文本's name.
+    ReportTextNotListed {
+        name: String,
+    },
 }
 
 impl From<ArchiveProblem> for Refusal {
@@ -167,6 +172,14 @@ pub fn verify_with(
         Trust::Expired { line, until } => return Err(Refusal::KeyExpired { fingerprint: print, line, until }),
     };
     check_files(&mut archive, &manifest, limits)?;
+    if let Some(text) = &manifest.report_text {
+        // `月报文本.<ext>` as shenhe names it, one of the kinds, and one of the listed files.
+        let ext = text.path.strip_prefix(report_text::ENTRY_STEM).and_then(|rest| rest.strip_prefix('.'));
+        let as_named = ext.is_some_and(|e| report_text::Kind::of_extension(e).is_some_and(|k| k.extension() == e));
+        if !as_named || !manifest.files.iter().any(|f| f.path == text.path) {
+            return Err(Refusal::ReportTextNotListed { name: text.path.clone() });
+        }
+    }
     let created = manifest
         .created()
         .ok_or_else(|| Refusal::ManifestUnreadable { reason: format!("created_at {:?}", manifest.created_at) })?;
@@ -286,6 +299,9 @@ impl Refusal {
             }
             Refusal::HashMismatch { name } => fill(&m.verify_hash_mismatch, &[("name", &printable(name))]),
             Refusal::StoredBytesMismatch { name } => fill(&m.verify_stored_mismatch, &[("name", &printable(name))]),
+            Refusal::ReportTextNotListed { name } => {
+                fill(&m.verify_report_text_not_listed, &[("name", &printable(name))])
+            }
         }
     }
 }
@@ -306,15 +322,15 @@ fn archive_message(p: &ArchiveProblem, lang: Lang) -> String {
         ArchiveProblem::NamesAlike { first, second } => {
             fill(&m.verify_names_alike, &[("first", &printable(first)), ("second", &printable(second))])
         }
-        ArchiveProblem::NotAPlainFile { name } => fill(&m.verify_not_plain_file, &[("name", name)]),
+        ArchiveProblem::NotAPlainFile { name } => fill(&m.verify_not_plain_file, &[("name", &printable(name))]),
         ArchiveProblem::EntryTooLarge { name, bytes, limit } => {
-            fill(&m.verify_entry_too_large, &[("name", name), ("size", &mb(bytes)), ("limit", &mb(limit))])
+            fill(&m.verify_entry_too_large, &[("name", &printable(name)), ("size", &mb(bytes)), ("limit", &mb(limit))])
         }
         ArchiveProblem::TotalTooLarge { bytes, limit } => {
             fill(&m.verify_total_too_large, &[("size", &mb(bytes)), ("limit", &mb(limit))])
         }
         ArchiveProblem::Damaged { name, reason } => {
-            fill(&m.verify_damaged, &[("name", name), ("reason", &printable(reason))])
+            fill(&m.verify_damaged, &[("name", &printable(name)), ("reason", &printable(reason))])
         }
         ArchiveProblem::NotCanonical => m.verify_not_canonical.clone(),
     }
@@ -345,6 +361,29 @@ pub fn signers_message(e: &SignersError, lang: Lang) -> String {
                 other => other.to_string(),
             };
             fill(&m.signers_bad_line, &[("line", line), ("reason", &reason)])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the property tests: an entry name with a bidi override (U+202E makes `vsc.exe`
+    /// show as `exe.csv`) reached the message raw when the entry was not a plain file.
+    #[test]
+    fn entry_names_in_archive_refusals_are_shown_printable() {
+        let name = "\u{202e}vsc.exe".to_string();
+        let problems = [
+            ArchiveProblem::NotAPlainFile { name: name.clone() },
+            ArchiveProblem::EntryTooLarge { name: name.clone(), bytes: 2, limit: 1 },
+            ArchiveProblem::Damaged { name: name.clone(), reason: "x".into() },
+        ];
+        for problem in problems {
+            for lang in [Lang::Zh, Lang::En] {
+                let text = Refusal::Archive(problem.clone()).user_message(lang);
+                assert!(!text.contains('\u{202e}') && text.contains("\\u{202e}vsc.exe"), "{text}");
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
-//! `shenhe approve`, `shenhe return`, `shenhe flag`: the review screen's decisions, for scripts.
+//! `shenhe approve`, `shenhe return`, `shenhe flag`, `shenhe cancel-return`: the review
+//! screen's decisions, for scripts.
 //! Each school is decided on its own (its state change, findings and log row in one
 //! transaction); a school that cannot take the decision is named with the reason, the others
 //! go ahead, and the exit code is 1 if any was refused.
@@ -10,7 +11,7 @@
 use serde::Serialize;
 
 use super::{Context, Failure, Outcome};
-use crate::cli::{ApproveArgs, FlagArgs, ReturnArgs};
+use crate::cli::{ApproveArgs, CancelReturnArgs, FlagArgs, ReturnArgs};
 use crate::commands::out::say;
 use crate::domain::{DecisionKind, Period, ReviewState};
 use crate::i18n::{Lang, fill};
@@ -55,6 +56,20 @@ pub fn return_schools(ctx: &Context, args: ReturnArgs) -> Outcome {
     let reason = nonempty(ctx, Some(&args.reason), &ctx.lang.msg().word_reason)?;
     let mut session = Session::open(ctx, args.period, args.json)?;
     session.decide_all(&args.schools, DecisionKind::Return, reason);
+    session.finish()
+}
+
+/// `shenhe cancel-return`: 取消 a 退回重报 made by mistake, before the school's new sheet.
+pub fn cancel_return(ctx: &Context, args: CancelReturnArgs) -> Outcome {
+    refuse_in_city(ctx)?;
+    let note = nonempty(ctx, args.note.as_deref(), &ctx.lang.msg().word_note)?;
+    let mut session = Session::open(ctx, args.period, args.json)?;
+    for (i, code) in args.schools.iter().enumerate() {
+        if let Err(Busy) = session.cancel(code, note) {
+            session.not_reached(&args.schools[i..]);
+            break;
+        }
+    }
     session.finish()
 }
 
@@ -179,6 +194,45 @@ impl<'c> Session<'c> {
                     ok: true,
                     old_state: Some(old.key()),
                     new_state: Some(new.key()),
+                    reason: None,
+                };
+                self.print(&result, &line);
+            }
+            Err(e) if e.is_busy() => return Err(Busy),
+            Err(e) => self.refuse(code, e.user_message(lang)),
+        }
+        Ok(())
+    }
+
+    fn cancel(&mut self, code: &str, note: Option<&str>) -> Result<(), Busy> {
+        let (lang, m) = (self.ctx.lang, self.ctx.lang.msg());
+        let Some(school) = self.schools.iter().find(|s| s.school_code == code) else {
+            let reason = fill(&m.store_no_such_school, &[("period", &self.period), ("code", &code)]);
+            self.refuse(code, reason);
+            return Ok(());
+        };
+        let name = crate::i18n::printable(&school.name);
+        if school.state != ReviewState::Returned {
+            let reason = fill(
+                &m.cancel_return_not_returned,
+                &[("code", &code), ("name", &name), ("state", &school.state.label(lang))],
+            );
+            self.refuse(code, reason);
+            return Ok(());
+        }
+        let (at, actor) = (crate::clock::now().to_rfc3339(), self.ctx.actor());
+        match self.store.cancel_return(self.period, code, note, &actor, &at) {
+            Ok(restored) => {
+                tracing::info!(period = %self.period, code, "return cancelled");
+                let old = ReviewState::Returned;
+                let line =
+                    fill(&m.cancel_return_done, &[("code", &code), ("name", &name), ("state", &restored.label(lang))]);
+                self.done += 1;
+                let result = Decided {
+                    school_code: code.to_string(),
+                    ok: true,
+                    old_state: Some(old.key()),
+                    new_state: Some(restored.key()),
                     reason: None,
                 };
                 self.print(&result, &line);

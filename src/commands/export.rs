@@ -1,5 +1,6 @@
-//! `shenhe export [--period P] [--out DIR] [--force --reason TEXT] [--json]`: the period's signed
-//! bundle for the city; the period is locked once it is written.
+//! `shenhe export [--period P] [--out DIR] [--report-text FILE] [--force --reason TEXT] [--json]`:
+//! the period's signed bundle with its 月报文本 for the city; the period is locked once it is
+//! written.
 
 use serde::Serialize;
 
@@ -8,7 +9,7 @@ use crate::bundle::export::{self, Request};
 use crate::bundle::keys;
 use crate::cli::ExportArgs;
 use crate::commands::out::say;
-use crate::i18n::fill;
+use crate::i18n::{fill, printable};
 
 /// `export --json`.
 #[derive(Debug, Serialize)]
@@ -19,6 +20,8 @@ struct Written {
     sequence: u32,
     /// An earlier, interrupted export's bundle was finished instead of a new one made.
     resumed: bool,
+    /// The 月报文本's entry in the bundle, if it carries one.
+    report_text: Option<String>,
 }
 
 pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
@@ -34,6 +37,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
         period,
         out_dir: &out_dir,
         force_reason: args.reason.as_deref().filter(|_| args.force),
+        report_text: args.report_text.as_deref(),
         actor: &actor,
         now: crate::clock::now(),
     };
@@ -63,6 +67,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
             bytes: done.bytes,
             sequence: done.sequence,
             resumed: done.resumed,
+            report_text: done.manifest.report_text.map(|t| t.path),
         });
         return Ok(());
     }
@@ -96,6 +101,12 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
             ]
         )
     );
+    match &done.manifest.report_text {
+        Some(text) => {
+            say!("{}", fill(&m.export_report_text, &[("entry", &text.path), ("name", &printable(&text.name))]))
+        }
+        None => say!("{}", m.export_without_report_text),
+    }
     let window = &done.manifest.window;
     let timing = if done.manifest.inside_window { &m.export_inside_window } else { &m.export_outside_window };
     say!("{}", fill(timing, &[("first", &window.first), ("last", &window.last)]));

@@ -98,6 +98,7 @@ pub fn run(ctx: &Context, command: Option<Command>, period: Option<Period>) -> O
         Some(Command::Check(args)) => check::run(ctx, args),
         Some(Command::Approve(args)) => decide::approve(ctx, args),
         Some(Command::Return(args)) => decide::return_schools(ctx, args),
+        Some(Command::CancelReturn(args)) => decide::cancel_return(ctx, args),
         Some(Command::Drop(args)) => drop::run(ctx, args),
         Some(Command::Flag(args)) => decide::flag(ctx, args),
         Some(Command::Stats(args)) => stats::run(ctx, args),

@@ -37,9 +37,11 @@ pub fn run(ctx: &Context, period: Option<Period>) -> Outcome {
 /// The screen's settings from the config and the environment.
 pub fn settings(ctx: &Context) -> Settings {
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let settings = Settings::new(&ctx.config, ctx.lang, ctx.actor(), ctx.paths.database.display().to_string(), color);
+    let mut settings =
+        Settings::new(&ctx.config, ctx.lang, ctx.actor(), ctx.paths.database.display().to_string(), color);
     if settings.city {
         // The city reviews nothing: it reads what the counties reported.
+        settings.report_texts_dir = Some(crate::commands::city::report_texts_dir(ctx));
         return settings;
     }
     settings.with_export(&ctx.config, ctx.paths.keys_dir.clone(), ctx.paths.bundles_dir(&ctx.config))

@@ -10,7 +10,7 @@ use super::incoming::{self, NotRead};
 use super::{Context, Failure, Outcome, print_json};
 use crate::bundle::allowed_signers::AllowedSigners;
 use crate::bundle::archive::LIMITS;
-use crate::bundle::manifest::{Forced, StateCounts};
+use crate::bundle::manifest::{Forced, ReportTextRef, StateCounts};
 use crate::bundle::verify::{Verified, signers_message, verify};
 use crate::cli::VerifyArgs;
 use crate::commands::out::say;
@@ -35,6 +35,7 @@ struct Verdict {
     auditor: Option<String>,
     inside_window: Option<bool>,
     forced: Option<Forced>,
+    report_text: Option<ReportTextRef>,
     counts: Option<StateCounts>,
     signer: Option<String>,
 }
@@ -100,6 +101,7 @@ fn valid(path: &Path, v: &Verified) -> Verdict {
         auditor: Some(mf.auditor.name.clone()),
         inside_window: Some(mf.inside_window),
         forced: mf.forced.clone(),
+        report_text: mf.report_text.clone(),
         counts: Some(mf.counts.clone()),
         signer: Some(v.fingerprint.clone()),
     }
@@ -120,6 +122,7 @@ fn failed(path: &Path, reason: String) -> Verdict {
         auditor: None,
         inside_window: None,
         forced: None,
+        report_text: None,
         counts: None,
         signer: None,
     }
@@ -157,6 +160,10 @@ fn print_verdict(lang: Lang, v: &Verdict) {
             ]
         )
     );
+    match &v.report_text {
+        Some(t) => say!("{}", fill(&m.verify_report_text, &[("entry", &t.path), ("name", &printable(&t.name))])),
+        None => say!("{}", m.verify_no_report_text),
+    }
     if let Some(f) = &v.forced {
         say!("{}", fill(&m.verify_forced, &[("count", &f.pending.len()), ("reason", &printable(&f.reason))]));
     }

@@ -18,6 +18,8 @@ pub struct BundleRecord {
     pub created_at: String,
     pub inside_window: bool,
     pub forced_reason: Option<String>,
+    /// The 月报文本 it carried, as the auditor gave it (a path on this machine).
+    pub report_text: Option<String>,
 }
 
 /// A school's current sheet with its review state and revision number, as the bundle carries it.
@@ -41,7 +43,7 @@ impl Store {
     /// The bundles exported for `period`, first first.
     pub fn bundles(&self, period: Period) -> Result<Vec<BundleRecord>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT sequence, path, sha256, bytes, created_at, inside_window, forced_reason
+            "SELECT sequence, path, sha256, bytes, created_at, inside_window, forced_reason, report_text
              FROM bundles WHERE period = ?1 ORDER BY sequence",
         )?;
         let rows = stmt.query_map([period.to_string()], |r| {
@@ -53,6 +55,7 @@ impl Store {
                 created_at: r.get(4)?,
                 inside_window: r.get(5)?,
                 forced_reason: r.get(6)?,
+                report_text: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -153,8 +156,9 @@ impl ExportLock<'_> {
             return Err(StoreError::SequenceTaken { period: id, sequence: bundle.sequence });
         }
         tx.execute(
-            "INSERT INTO bundles (period, sequence, path, sha256, bytes, created_at, inside_window, forced_reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO bundles (period, sequence, path, sha256, bytes, created_at, inside_window, forced_reason,
+                                  report_text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 id,
                 bundle.sequence,
@@ -163,7 +167,8 @@ impl ExportLock<'_> {
                 i64::try_from(bundle.bytes).unwrap_or(i64::MAX),
                 bundle.created_at,
                 bundle.inside_window,
-                bundle.forced_reason
+                bundle.forced_reason,
+                bundle.report_text
             ],
         )?;
         tx.execute("UPDATE periods SET status = 'reported' WHERE id = ?1", [&id])?;

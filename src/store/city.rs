@@ -100,6 +100,18 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The zip of `county_code`'s current report for `period`, as received and verified.
+    pub fn current_city_bundle_bytes(&self, county_code: &str, period: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT bundle FROM city_bundles WHERE county_code = ?1 AND period = ?2 AND current = 1",
+                params![county_code, period],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// How many bundles of `county_code` for `period` are on record, current or not.
     pub fn city_bundle_count(&self, county_code: &str, period: &str) -> Result<u32, StoreError> {
         Ok(self.conn.query_row(

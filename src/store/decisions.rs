@@ -47,17 +47,7 @@ impl Store {
         let period = d.period.to_string();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         refuse_if_reported(&tx, &period)?;
-        let old: String = tx
-            .query_row(
-                "SELECT state FROM submissions WHERE period = ?1 AND school_code = ?2",
-                params![period, d.school_code],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::NoSuchSchool {
-                period: period.clone(),
-                school_code: d.school_code.to_string(),
-            })?;
+        let old = state_in(&tx, &period, d.school_code)?;
         if old != d.expected.key() {
             let state = ReviewState::from_key(&old).unwrap_or(ReviewState::Submitted);
             return Err(StoreError::StateChanged { school_code: d.school_code.to_string(), state });
@@ -98,6 +88,71 @@ impl Store {
         tx.commit()?;
         Ok(ReviewState::from_key(&old).unwrap_or(ReviewState::Submitted))
     }
+}
+
+/// The review log's name for a return taken back (取消, seed 004 §2.1).
+pub const CANCEL_RETURN: &str = "cancel_return";
+
+impl Store {
+    /// Takes back a 退回重报 made by mistake, before the school has sent its new sheet: the
+    /// school gets back the state it had when it was returned, and the log says who cancelled
+    /// and why, in one transaction. A school no longer 退回重报 — its new sheet has come in
+    /// (which always moves it on), or someone else decided it meanwhile — is refused. Returns
+    /// the state restored.
+    pub fn cancel_return(
+        &mut self,
+        period: Period,
+        school_code: &str,
+        note: Option<&str>,
+        actor: &str,
+        at: &str,
+    ) -> Result<ReviewState, StoreError> {
+        let id = period.to_string();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        refuse_if_reported(&tx, &id)?;
+        let state = state_in(&tx, &id, school_code)?;
+        if state != ReviewState::Returned.key() {
+            let state = ReviewState::from_key(&state).unwrap_or(ReviewState::Submitted);
+            return Err(StoreError::StateChanged { school_code: school_code.to_string(), state });
+        }
+        let before: Option<String> = tx
+            .query_row(
+                "SELECT old_state FROM review_log WHERE period = ?1 AND school_code = ?2 AND new_state = 'returned'
+                 ORDER BY id DESC LIMIT 1",
+                params![id, school_code],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        // A return is made from 待审核, 有疑问 or 审核通过; anything else on record goes back to
+        // the queue.
+        let restored = match before.as_deref().and_then(ReviewState::from_key) {
+            Some(s @ (ReviewState::Submitted | ReviewState::Flagged | ReviewState::Approved)) => s,
+            _ => ReviewState::Submitted,
+        };
+        tx.execute(
+            "UPDATE submissions SET state = ?3, updated_at = ?4 WHERE period = ?1 AND school_code = ?2",
+            params![id, school_code, restored.key(), at],
+        )?;
+        tx.execute(
+            "INSERT INTO review_log (at, actor, period, school_code, action, old_state, new_state, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'returned', ?6, ?7)",
+            params![at, actor, id, school_code, CANCEL_RETURN, restored.key(), note],
+        )?;
+        tx.commit()?;
+        Ok(restored)
+    }
+}
+
+/// The school's review state's key, inside the decision's transaction.
+fn state_in(tx: &rusqlite::Transaction<'_>, period: &str, school_code: &str) -> Result<String, StoreError> {
+    tx.query_row(
+        "SELECT state FROM submissions WHERE period = ?1 AND school_code = ?2",
+        params![period, school_code],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NoSuchSchool { period: period.to_string(), school_code: school_code.to_string() })
 }
 
 /// A reported period is locked: nothing about it may change until it is reopened.

@@ -22,7 +22,7 @@ mod withdraw;
 pub use backup::{BackupCheck, LastBackup, check_backup, restore_file};
 pub use bundles::{BundleRecord, ExportLock, ReturnedSchool, SchoolRecord};
 pub use city::{CityBundle, Claim, ClaimChange, Conflict, Received};
-pub use decisions::{AUDITOR_FLAG, Decision};
+pub use decisions::{AUDITOR_FLAG, CANCEL_RETURN, Decision};
 pub use findings::{CheckBatch, CheckCounts, NewFinding, StoredFinding};
 pub use import::{ImportBatch, ImportCounts, RowOutcome};
 pub use queries::{ListedSubmission, LogEntry};
@@ -37,6 +37,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/003_city_bundles.sql")),
     M::up(include_str!("migrations/004_backups.sql")),
     M::up(include_str!("migrations/005_city_claims.sql")),
+    M::up(include_str!("migrations/006_report_text.sql")),
 ];
 
 /// How long a write waits for another copy of shenhe to finish its own before the store is

@@ -10,6 +10,7 @@ use unicode_width::UnicodeWidthStr;
 use super::table::{Align, render};
 use super::theme::Theme;
 use crate::app::{App, CountyBoard};
+use crate::bundle::city_status::report_text_mark;
 use crate::bundle::manifest::StateCounts;
 use crate::i18n::{Lang, fill};
 
@@ -58,6 +59,7 @@ fn table(lang: Lang, board: &CountyBoard, width: usize) -> String {
                 format!("{}（{}）", r.county, r.county_code),
                 report,
                 on_time,
+                if r.received { report_text_mark(lang, r) } else { String::new() },
                 count(c, |c| c.schools),
                 count(c, |c| c.approved),
                 count(c, |c| c.returned),
@@ -77,6 +79,7 @@ fn table(lang: Lang, board: &CountyBoard, width: usize) -> String {
         m.ui_board_all.clone(),
         String::new(),
         String::new(),
+        String::new(),
         count(t, |c| c.schools),
         count(t, |c| c.approved),
         count(t, |c| c.returned),
@@ -86,13 +89,23 @@ fn table(lang: Lang, board: &CountyBoard, width: usize) -> String {
         &m.city_col_county,
         &m.ui_board_col_report,
         &m.city_col_on_time,
+        &m.city_col_report_text,
         &m.city_col_schools,
         &m.city_col_approved,
         &m.city_col_returned,
         &m.city_col_pending,
     ];
     let mut headers: Vec<&str> = headers.iter().map(|h| h.as_str()).collect();
-    let mut align = vec![Align::Left, Align::Left, Align::Left, Align::Right, Align::Right, Align::Right, Align::Right];
+    let mut align = vec![
+        Align::Left,
+        Align::Left,
+        Align::Left,
+        Align::Left,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+    ];
     // The counts go first, from the right, when the terminal is narrow.
     loop {
         let text = render(&headers, &align, &cells);

@@ -175,6 +175,7 @@ fn action_label(action: &str, lang: Lang) -> String {
         "flag" => ReviewState::Flagged.label(lang).to_string(),
         "comment" => m.action_comment.clone(),
         "undo" => m.action_undo.clone(),
+        crate::store::CANCEL_RETURN => m.action_cancel_return.clone(),
         "check" => m.action_check.clone(),
         "import" => m.action_import.clone(),
         other => other.to_string(),

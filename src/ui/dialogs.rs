@@ -11,6 +11,7 @@ use unicode_width::UnicodeWidthStr;
 use super::text::{pad, truncate, truncate_left};
 use super::theme::{BORDER, Theme};
 use crate::app::{Action, App, Confirm, ExportDialog, FilterItem, Intent, Mode, Prompt, SortOrder};
+use crate::bundle::report_text::EXTENSIONS;
 use crate::i18n::{Lang, fill};
 use crate::rules::rule_title;
 
@@ -138,11 +139,36 @@ fn export(frame: &mut Frame<'_>, area: Rect, app: &App, d: &ExportDialog, theme:
             lines.push(Line::raw(truncate(&format!("  {code} {name} ({})", state.label(lang)), text_width)));
         }
     }
+    let mut cursor = None;
+    match (&d.report_text_editor, &d.report_text) {
+        (Some(editor), _) => {
+            lines.push(Line::styled(fill(&m.ui_export_report_text_ask, &[("extensions", &EXTENSIONS)]), theme.key()));
+            let prompt = "> ";
+            let (shown, col) = editor.window(text_width.saturating_sub(prompt.width() + 1));
+            cursor = Some((lines.len() as u16, (prompt.width() + col) as u16));
+            lines.push(Line::from(vec![Span::styled(prompt, theme.key()), Span::raw(shown)]));
+            lines.push(match &d.error {
+                Some(e) => Line::styled(e.clone(), theme.error()),
+                None => Line::styled(m.ui_export_report_text_keys.clone(), theme.dim()),
+            });
+        }
+        (None, Some((path, entry))) => {
+            let label = fill(&m.ui_export_report_text, &[("entry", entry), ("path", &"")]);
+            let path = path.display().to_string();
+            let room = text_width.saturating_sub(label.width() + 2);
+            lines.push(Line::raw(fill(
+                &m.ui_export_report_text,
+                &[("entry", entry), ("path", &truncate_left(&path, room))],
+            )));
+        }
+        (None, None) => lines.push(Line::styled(m.ui_export_no_report_text.clone(), theme.warning())),
+    }
     lines.push(Line::styled(m.ui_export_lock.clone(), theme.dim()));
     lines.push(Line::raw(""));
-    let mut cursor = None;
     match &d.reason {
-        None if p.pending.is_empty() => lines.push(Line::styled(m.ui_export_keys.clone(), theme.key())),
+        // The 月报文本's line is being edited: its keys are under it.
+        _ if d.report_text_editor.is_some() => {}
+        None if !d.needs_reason() => lines.push(Line::styled(m.ui_export_keys.clone(), theme.key())),
         None => lines.push(Line::styled(m.ui_export_force_keys.clone(), theme.key())),
         Some(editor) => {
             let label = m.ui_export_reason.as_str();

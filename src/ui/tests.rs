@@ -108,7 +108,13 @@ fn export_dialog_shows_counts_undecided_schools_and_the_window() {
     for lang in [Lang::Zh, Lang::En] {
         let mut app = crate::app::export::tests::exporting_app(crate::app::tests::sample_store(), lang, dir);
         press(&mut app, "e");
+        app.on_paste("D:\\县区资料\\2026年第三季度\\教育信息化数据审核月报（中原区）定稿.docx");
         insta::assert_snapshot!(format!("export_dialog_{lang:?}"), text(&screen(&mut app, 80, 24)));
+        for _ in 0..80 {
+            key(&mut app, KeyCode::Backspace);
+        }
+        key(&mut app, KeyCode::Enter);
+        insta::assert_snapshot!(format!("export_confirm_{lang:?}"), text(&screen(&mut app, 80, 24)));
         press(&mut app, "y");
         insta::assert_snapshot!(format!("export_reason_{lang:?}"), text(&screen(&mut app, 80, 24)));
     }

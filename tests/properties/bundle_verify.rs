@@ -62,7 +62,17 @@ fn county() -> &'static County {
         )
         .unwrap();
         let out = dir.path().join("out");
-        let request = Request { period, out_dir: &out, force_reason: Some("测试导出"), actor: "张敏", now: now() };
+        // A 月报文本 too, so every mutation of its entry and of its manifest line is tried.
+        let text = dir.path().join("月报.txt");
+        std::fs::write(&text, "中原区 2026 年第三季度教育信息化数据审核月报。".repeat(20)).unwrap();
+        let request = Request {
+            period,
+            out_dir: &out,
+            force_reason: Some("测试导出"),
+            report_text: Some(&text),
+            actor: "张敏",
+            now: now(),
+        };
         let done = export::export(&mut store, &config, || keys::load(&keys_dir), request).unwrap();
         let bundle = std::fs::read(&done.path).unwrap();
         let signers = AllowedSigners::parse(&keys::allowed_signers_line("410102", key.public())).unwrap();

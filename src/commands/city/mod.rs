@@ -1,7 +1,8 @@
 //! `shenhe city …`: the city clerk's commands (config `level = "city"`). `import` receives the
 //! counties' bundles — each verified against the trusted keys and checked to come from a county
 //! of the config before anything is recorded —, `status` shows who is in, `report` writes the
-//! city's workbook, `return` sends a report back with a signed notice.
+//! city's workbook, `return` sends a report back with a signed notice, `report-text` takes a
+//! county's 月报文本 out of its report.
 
 use super::{Context, Failure, Outcome};
 use crate::cli::CityCommand;
@@ -10,10 +11,12 @@ use crate::i18n::fill;
 
 mod import;
 mod report;
+mod report_text;
 mod send_back;
 mod status;
 
 pub use import::receive;
+pub use report_text::report_texts_dir;
 
 pub fn run(ctx: &Context, command: CityCommand) -> Outcome {
     let m = ctx.lang.msg();
@@ -31,5 +34,6 @@ pub fn run(ctx: &Context, command: CityCommand) -> Outcome {
         CityCommand::Return { period, county, reason, out, json } => {
             send_back::run(ctx, period, &county, &reason, out, json)
         }
+        CityCommand::ReportText { period, county, out, json } => report_text::run(ctx, period, &county, out, json),
     }
 }

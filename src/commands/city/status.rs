@@ -1,7 +1,7 @@
 //! `shenhe city status --period P`: every county of the config, in or missing, which report,
 //! on time or late, schools by state.
 
-use crate::bundle::city_status::{CountyStatus, conflict_lines, statuses, summary};
+use crate::bundle::city_status::{CountyStatus, conflict_lines, report_text_mark, statuses, summary};
 use crate::bundle::manifest::StateCounts;
 use crate::commands::out::{say, say_text};
 use crate::commands::{Context, Failure, Outcome, print_json};
@@ -37,6 +37,7 @@ fn table(lang: Lang, rows: &[CountyStatus]) -> String {
         &m.city_col_sequence,
         &m.city_col_created,
         &m.city_col_on_time,
+        &m.city_col_report_text,
         &m.city_col_schools,
         &m.city_col_approved,
         &m.city_col_returned,
@@ -48,6 +49,7 @@ fn table(lang: Lang, rows: &[CountyStatus]) -> String {
     align[0] = Align::Left;
     align[1] = Align::Left;
     align[4] = Align::Left;
+    align[5] = Align::Left;
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -59,6 +61,7 @@ fn table(lang: Lang, rows: &[CountyStatus]) -> String {
                 r.sequence.map_or(String::new(), |s| s.to_string()),
                 created.map_or(String::new(), |t| t.format("%m-%d %H:%M").to_string()),
                 r.inside_window.map_or(String::new(), yes_no),
+                if r.received { report_text_mark(lang, r) } else { String::new() },
                 count(|c| c.schools),
                 count(|c| c.approved),
                 count(|c| c.returned),
