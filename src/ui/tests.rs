@@ -120,6 +120,20 @@ fn export_dialog_shows_counts_undecided_schools_and_the_window() {
     }
 }
 
+/// A help line wider than the help at 80 columns is wrapped by the paragraph, and scrolled
+/// past, a double-width character of it lands on the border: every line must fit as written.
+#[test]
+fn every_help_line_fits_the_help_at_80_columns() {
+    use unicode_width::UnicodeWidthStr;
+    for lang in [Lang::Zh, Lang::En] {
+        let app = sample_app(lang);
+        for line in super::dialogs::help_lines(&app, super::theme::Theme { color: false }) {
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            assert!(text.width() <= 80 - 4 - 2, "{lang:?}: {} columns: {text}", text.width());
+        }
+    }
+}
+
 #[test]
 fn help_lists_the_bound_keys() {
     let mut app = sample_app(Lang::Zh);
