@@ -85,7 +85,8 @@ impl App {
         let (Some(board), Some(period), Some(dir)) =
             (self.board.as_ref(), self.period, &self.settings.report_texts_dir)
         else {
-            return;
+            // A county's own 月报文本 goes up with its export (`e`); there is none to take out.
+            return self.info(m.ui_report_text_city_only.clone());
         };
         let Some(row) = board.current() else { return self.error(m.ui_board_report_text_pick.clone()) };
         let county = row.county.clone();

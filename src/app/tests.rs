@@ -175,6 +175,9 @@ fn cancel_return_key_restores_the_state_before_the_return() {
     assert!(app.status.as_ref().is_some_and(|s| !s.error && s.text.contains("已取消退回")), "{:?}", app.status);
     let last = app.store().log_entries(app.period.unwrap()).unwrap().pop().unwrap();
     assert_eq!(last.action, "cancel_return");
+    // A county's t has nothing to take out, and says so.
+    press(&mut app, "t");
+    assert!(app.status.as_ref().is_some_and(|s| s.text.contains("市州")), "{:?}", app.status);
 }
 
 #[test]

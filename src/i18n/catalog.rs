@@ -641,6 +641,7 @@ catalog! {
     help_cancel_return_note,
     cancel_return_not_returned,
     cancel_return_done,
+    ui_report_text_city_only,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.
