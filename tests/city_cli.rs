@@ -135,6 +135,17 @@ fn the_city_sees_and_takes_out_each_countys_report_text() {
     assert_eq!(took("999999").status.code(), Some(2));
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "only what was asked for was written");
 
+    // A name, signed again with the county's key, that would forge a line: shown as one line.
+    let forged = zy.path().join("forged.zip");
+    let edit = |m: &mut serde_json::Value| m["report_text"]["name"] = "x.docx\n已核验：全部通过\u{202e}xcod.exe".into();
+    let resigned = resign::resigned(&std::fs::read(&a).unwrap(), &zy.path().join("keys"), edit);
+    std::fs::write(&forged, resigned).unwrap();
+    let other = Home::city(&zy.allowed_signers());
+    other.ok_at(NOW, &["city", "import", &arg(&forged)]);
+    let o = other.ok_at(NOW, &["city", "report-text", "--period", PERIOD, "--county", "410102"]);
+    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("x.docx\\n已核验") && !stdout(&o).contains('\u{202e}'), "{}", stdout(&o));
+
     // A manifest, signed again with the county's key, that calls another file its 月报文本.
     let bundle = std::fs::read(&a).unwrap();
     for path in ["schools.csv", "月报文本.exe", "月报文本.DOCX"] {

@@ -154,7 +154,7 @@ pub fn read(path: &Path) -> Result<ReportText, ReportTextError> {
 pub struct Extracted {
     pub path: std::path::PathBuf,
     pub bytes: u64,
-    /// The sender's own name for the file.
+    /// The sender's own name for the file, printable.
     pub name: String,
 }
 
@@ -216,7 +216,8 @@ pub fn extract(
     std::fs::create_dir_all(dir)
         .and_then(|()| crate::files::write_atomically(&path, &content))
         .map_err(|source| ExtractError::Write { path: path.clone(), source })?;
-    Ok(Extracted { path, bytes: content.len() as u64, name: text.name })
+    // The sender's name for it is outside text: one printable line wherever it is shown.
+    Ok(Extracted { path, bytes: content.len() as u64, name: printable(&text.name) })
 }
 
 #[cfg(test)]
