@@ -166,7 +166,8 @@ fn preview_of(
     now: DateTime<FixedOffset>,
     records: &[SchoolRecord],
 ) -> Result<Preview, ExportError> {
-    let reported = if store.period_reported(period)? { store.bundles(period)?.pop() } else { None };
+    let last = store.bundles(period)?.pop();
+    let reported = if store.period_reported(period)? { last.clone() } else { None };
     let sequence = store.next_bundle_sequence(period)?;
     let window = ReportingWindow::of(period, config.period.window);
     let today = now.date_naive();
@@ -178,7 +179,7 @@ fn preview_of(
         pending: pending(records),
         window,
         inside_window: window.first <= today && today <= window.last,
-        last_report_text: store.bundles(period)?.pop().and_then(|b| b.report_text),
+        last_report_text: last.and_then(|b| b.report_text),
         reported,
     })
 }

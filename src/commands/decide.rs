@@ -188,15 +188,7 @@ impl<'c> Session<'c> {
                     &m.decide_done,
                     &[("code", &code), ("name", &name), ("old", &old.label(lang)), ("new", &new.label(lang))],
                 );
-                self.done += 1;
-                let result = Decided {
-                    school_code: code.to_string(),
-                    ok: true,
-                    old_state: Some(old.key()),
-                    new_state: Some(new.key()),
-                    reason: None,
-                };
-                self.print(&result, &line);
+                self.written(code, old, new, &line);
             }
             Err(e) if e.is_busy() => return Err(Busy),
             Err(e) => self.refuse(code, e.user_message(lang)),
@@ -227,20 +219,25 @@ impl<'c> Session<'c> {
                 let old = ReviewState::Returned;
                 let line =
                     fill(&m.cancel_return_done, &[("code", &code), ("name", &name), ("state", &restored.label(lang))]);
-                self.done += 1;
-                let result = Decided {
-                    school_code: code.to_string(),
-                    ok: true,
-                    old_state: Some(old.key()),
-                    new_state: Some(restored.key()),
-                    reason: None,
-                };
-                self.print(&result, &line);
+                self.written(code, old, restored, &line);
             }
             Err(e) if e.is_busy() => return Err(Busy),
             Err(e) => self.refuse(code, e.user_message(lang)),
         }
         Ok(())
+    }
+
+    /// A school's change, committed: counted and printed at once.
+    fn written(&mut self, code: &str, old: ReviewState, new: ReviewState, line: &str) {
+        self.done += 1;
+        let result = Decided {
+            school_code: code.to_string(),
+            ok: true,
+            old_state: Some(old.key()),
+            new_state: Some(new.key()),
+            reason: None,
+        };
+        self.print(&result, line);
     }
 
     fn refuse(&mut self, code: &str, reason: String) {
