@@ -144,10 +144,13 @@ pub struct ReturnArgs {
 
 #[derive(Debug, Args)]
 pub struct CancelReturnArgs {
-    #[arg(long, value_parser = parse_period, value_name = "PERIOD")]
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD", conflicts_with = "from")]
     pub period: Option<Period>,
-    #[arg(long = "school", value_name = "CODE", num_args = 1.., required = true)]
+    #[arg(long = "school", value_name = "CODE", num_args = 1.., required_unless_present = "from")]
     pub schools: Vec<String>,
+    /// The city's signed cancellation of its return notice.
+    #[arg(long, value_name = "NOTICE", conflicts_with_all = ["schools", "note"])]
+    pub from: Option<PathBuf>,
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
     #[arg(long)]
@@ -265,6 +268,18 @@ pub enum CityCommand {
         county: String,
         #[arg(long, value_name = "TEXT", required = true)]
         reason: String,
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    CancelReturn {
+        #[arg(long, value_parser = parse_period, value_name = "PERIOD", required = true)]
+        period: Period,
+        #[arg(long, value_name = "CODE", required = true)]
+        county: String,
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         #[arg(long)]
@@ -454,6 +469,7 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                 ("period", &h.help_check_period),
                 ("schools", &h.help_decide_school),
                 ("note", &h.help_cancel_return_note),
+                ("from", &h.help_cancel_return_from),
                 ("json", &h.help_json),
             ],
         )
@@ -534,6 +550,18 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                         ("period", &h.help_period),
                         ("county", &h.help_city_return_county),
                         ("reason", &h.help_city_return_reason),
+                        ("out", &h.help_city_return_out),
+                        ("json", &h.help_json),
+                    ],
+                )
+            })
+            .mut_subcommand("cancel-return", |p| {
+                args(
+                    p.about(h.help_city_cancel_return.as_str()).help_template(h.help_template.as_str()),
+                    &[
+                        ("period", &h.help_period),
+                        ("county", &h.help_city_return_county),
+                        ("note", &h.help_city_cancel_return_note),
                         ("out", &h.help_city_return_out),
                         ("json", &h.help_json),
                     ],

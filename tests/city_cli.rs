@@ -2,64 +2,16 @@
 //! receives them (`city import`: verified, from a county of the config, the newest report
 //! current, older ones on record, replays ignored) and sees who is in (`city status`).
 
-use std::path::{Path, PathBuf};
-
-const NOW: &str = "2026-10-03T10:00:00+08:00";
-/// After the window (1–5 October): a report made then is late.
-const LATE: &str = "2026-10-08T10:00:00+08:00";
-const PERIOD: &str = "2026Q3";
+use std::path::Path;
 
 #[path = "support/home.rs"]
 mod home;
+#[path = "support/levels.rs"]
+mod levels;
 #[path = "support/resign.rs"]
 mod resign;
 use home::{Home, arg, json, stdout};
-
-impl Home {
-    /// A county with `unfilled.csv` made its own (its code in the school codes and the county
-    /// columns) imported as 2026Q3: five schools, two filled and undecided.
-    fn county(code: &str, name: &str) -> Home {
-        let home = Home::with_config(&format!(
-            "[county]\ncode = \"{code}\"\nname = \"{name}\"\ncity = \"郑州市\"\n[auditor]\nname = \"审核员{code}\"\nphone = \"0371-1\"\n"
-        ));
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/unfilled.csv");
-        let text = std::fs::read_to_string(fixture).unwrap().replace("410102", code).replace("中原区", name);
-        let sheet = home.path().join("sheet.csv");
-        std::fs::write(&sheet, text).unwrap();
-        home.ok_at(NOW, &["import", &sheet.display().to_string(), "--period", PERIOD]);
-        home
-    }
-
-    /// 郑州市 with three counties, trusting `keys` (allowed_signers lines) beside its config.
-    fn city(keys: &str) -> Home {
-        let home = Home::with_config(
-            "level = \"city\"\n[city]\nname = \"郑州市\"\ncounties = [{ code = \"410102\", name = \"中原区\" }, \
-             { code = \"410103\", name = \"二七区\" }, { code = \"410105\", name = \"金水区\" }]\n",
-        );
-        std::fs::write(home.path().join("allowed_signers"), keys).unwrap();
-        home
-    }
-
-    /// Exports (forced: two schools are undecided) at `now` and returns the bundle's path.
-    fn export(&self, now: &str) -> PathBuf {
-        let dir = arg(&self.path().join("out"));
-        let out = self.ok_at(now, &["export", "--force", "--reason", "先行上报", "--out", &dir, "--json"]);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        PathBuf::from(v["bundle"].as_str().unwrap())
-    }
-
-    /// Exports at `now` with a 月报文本 (forced still: two schools are undecided).
-    fn export_with_text(&self, now: &str, text: &Path) -> PathBuf {
-        let dir = arg(&self.path().join("out"));
-        let args = ["export", "--force", "--reason", "先行上报", "--report-text", &arg(text), "--out", &dir, "--json"];
-        let v = json(&self.ok_at(now, &args));
-        PathBuf::from(v["bundle"].as_str().unwrap())
-    }
-
-    fn allowed_signers(&self) -> String {
-        stdout(&self.ok_at(NOW, &["key", "show", "--allowed-signers"]))
-    }
-}
+use levels::{LATE, NOW, PERIOD};
 
 /// Two counties in, one missing; on time or not; the counts each county reported.
 #[test]
@@ -360,121 +312,6 @@ fn a_replacing_report_replaces_the_countys_set_of_schools() {
         .query_row("SELECT count(*) FROM city_bundles WHERE county_code = '410102'", [], |r| r.get::<_, i64>(0))
         .unwrap();
     assert_eq!(bundles, 2);
-}
-
-/// The city sends a report back with a signed notice; the county reopens from it — only with a
-/// notice from its city's trusted key, meant for it, for its latest report.
-#[test]
-fn a_signed_return_notice_reopens_exactly_the_report_it_names() {
-    let (zy, eq) = (Home::county("410102", "中原区"), Home::county("410103", "二七区"));
-    let (a, b) = (zy.export(NOW), eq.export(NOW));
-    let city = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
-    city.ok_at(NOW, &["city", "import", &arg(&a), &arg(&b)]);
-    let sent = |county: &str| {
-        let out = city.ok_at(
-            LATE,
-            &[
-                "city",
-                "return",
-                "--period",
-                PERIOD,
-                "--county",
-                county,
-                "--reason",
-                "带宽数据需核实",
-                "--out",
-                &arg(&city.path().join("notices")),
-                "--json",
-            ],
-        );
-        let v = json(&out);
-        (PathBuf::from(v["notice"].as_str().unwrap()), v["allowed_signers"].as_str().unwrap().to_string())
-    };
-    let (notice, city_line) = sent("410102");
-    let (for_eq, _) = sent("410103");
-    assert!(city_line.starts_with("\"郑州市\" namespaces=\"shenhe-return\" ssh-ed25519 "), "{city_line}");
-
-    // Before the county trusts the city's key, the notice is refused.
-    let out = zy.run_at(LATE, &["reopen", "--from", &arg(&notice)]);
-    assert_eq!(out.status.code(), Some(2), "no trusted keys file yet");
-    std::fs::write(zy.path().join("allowed_signers"), format!("{city_line}\n")).unwrap();
-    let tampered = zy.path().join("tampered.zip");
-    let mut bytes = std::fs::read(&notice).unwrap();
-    let i = bytes.len() / 3;
-    bytes[i] ^= 0x01;
-    std::fs::write(&tampered, bytes).unwrap();
-    // A notice from a city key the county does not trust (another copy calling itself 郑州市).
-    let impostor = Home::city(&format!("{}{}", zy.allowed_signers(), eq.allowed_signers()));
-    impostor.ok_at(NOW, &["city", "import", &arg(&a)]);
-    let forged = impostor.ok_at(
-        LATE,
-        &[
-            "city",
-            "return",
-            "--period",
-            PERIOD,
-            "--county",
-            "410102",
-            "--reason",
-            "伪造",
-            "--out",
-            &arg(&impostor.path().join("n")),
-            "--json",
-        ],
-    );
-    let forged = PathBuf::from(json(&forged)["notice"].as_str().unwrap());
-    for (file, says) in [(&tampered, "退回通知未通过核验"), (&for_eq, "410103"), (&forged, "不在信任的公钥文件中")]
-    {
-        let out = zy.run_at(LATE, &["reopen", "--from", &arg(file)]);
-        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));
-    }
-    zy.ok_at(LATE, &["reopen", "--from", &arg(&notice)]);
-    let second = zy.export(LATE);
-    // The old notice cannot reopen the new report.
-    let out = zy.run_at(LATE, &["reopen", "--from", &arg(&notice)]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("第 1 次"), "{}", String::from_utf8_lossy(&out.stderr));
-    // The reason the city gave is in the county's review log, carried by report 2.
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(&second).unwrap()).unwrap();
-    let mut log = String::new();
-    std::io::Read::read_to_string(&mut archive.by_name("review_log.csv").unwrap(), &mut log).unwrap();
-    assert!(log.contains("市州（郑州市）退回：带宽数据需核实"), "{log}");
-}
-
-/// A return notice signed by a city key the county does not trust points the county to the
-/// city's line — the one `shenhe city return` prints, principal the city, namespace
-/// shenhe-return — not to the county's own `key show` line that a refused bundle asks for; a
-/// key trusted as another city says which city it is trusted as.
-#[test]
-fn an_untrusted_return_notice_points_to_the_citys_line() {
-    let zy = Home::county("410102", "中原区");
-    let bundle = zy.export(NOW);
-    let city = Home::city(&zy.allowed_signers());
-    city.ok_at(NOW, &["city", "import", &arg(&bundle)]);
-    let returned =
-        city.ok_at(LATE, &["city", "return", "--period", PERIOD, "--county", "410102", "--reason", "核实", "--json"]);
-    let v = json(&returned);
-    let (notice, line) = (v["notice"].as_str().unwrap().to_string(), v["allowed_signers"].as_str().unwrap());
-    let trusted = zy.path().join("allowed_signers");
-
-    // Only its own line: the city's key is unknown.
-    std::fs::write(&trusted, zy.allowed_signers()).unwrap();
-    let out = zy.run_at(LATE, &["reopen", "--from", &notice]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    for part in ["不在信任的公钥文件中", "市州", "shenhe city return", "\"郑州市\" namespaces=\"shenhe-return\""]
-    {
-        assert!(err.contains(part), "{part}: {err}");
-    }
-    assert!(!err.contains("key show") && !err.contains("向县区"), "not the county's line: {err}");
-
-    // The city's key, trusted as another city.
-    std::fs::write(&trusted, format!("{}\n", line.replacen("\"郑州市\"", "\"开封市\"", 1))).unwrap();
-    let out = zy.run_at(LATE, &["reopen", "--from", &notice]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("开封市") && err.contains("郑州市") && !err.contains("县区 郑州市"), "{err}");
 }
 
 /// The city's workbook: 附件1, 3, 4 and 5, a row per county of the config and a total.

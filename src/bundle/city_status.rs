@@ -30,6 +30,17 @@ pub struct CountyStatus {
     pub report_text: Option<ReportTextRef>,
     /// Schools of this county's report that another county's current report carries too.
     pub conflicts: Vec<SchoolConflict>,
+    /// The city's return of the current report, sent and not cancelled: the county is to
+    /// report again.
+    pub returned: Option<StandingReturn>,
+}
+
+/// A return notice the city sent for a county's current report and has not cancelled.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StandingReturn {
+    pub at: String,
+    pub reason: String,
+    pub file_name: String,
 }
 
 /// A school two counties' current reports both carry, seen from one of them.
@@ -71,12 +82,19 @@ pub fn statuses(store: &Store, counties: &[CountyRef], period: Period) -> Result
         }
         out
     };
-    Ok(counties
+    counties
         .iter()
         .map(|c| {
             let bundle = bundles.iter().find(|b| b.county_code == c.code);
             let manifest = bundle.and_then(|b| serde_json::from_str::<Manifest>(&b.manifest).ok());
-            CountyStatus {
+            let returned = match bundle {
+                Some(b) => store
+                    .standing_return(&c.code, &b.period)?
+                    .filter(|n| n.sequence == b.sequence && n.bundle_sha256 == b.sha256)
+                    .map(|n| StandingReturn { at: n.created_at, reason: n.note, file_name: n.file_name }),
+                None => None,
+            };
+            Ok(CountyStatus {
                 county_code: c.code.clone(),
                 county: c.name.clone(),
                 received: bundle.is_some(),
@@ -88,9 +106,10 @@ pub fn statuses(store: &Store, counties: &[CountyRef], period: Period) -> Result
                 counts: manifest.map(|mf| mf.counts),
                 signer: bundle.map(|b| b.signer.clone()),
                 conflicts: conflicts_of(&c.code),
-            }
+                returned,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// 有 / 无: whether a county's current report carries its 月报文本.

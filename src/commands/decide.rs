@@ -61,6 +61,9 @@ pub fn return_schools(ctx: &Context, args: ReturnArgs) -> Outcome {
 
 /// `shenhe cancel-return`: 取消 a 退回重报 made by mistake, before the school's new sheet.
 pub fn cancel_return(ctx: &Context, args: CancelReturnArgs) -> Outcome {
+    if let Some(path) = &args.from {
+        return super::notice_in::cancel(ctx, path, args.json);
+    }
     refuse_in_city(ctx)?;
     let note = nonempty(ctx, args.note.as_deref(), &ctx.lang.msg().word_note)?;
     let mut session = Session::open(ctx, args.period, args.json)?;

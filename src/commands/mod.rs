@@ -22,6 +22,7 @@ mod import;
 mod incoming;
 mod key;
 mod list;
+mod notice_in;
 mod notices;
 pub mod out;
 mod reopen;

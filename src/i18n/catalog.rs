@@ -642,6 +642,22 @@ catalog! {
     cancel_return_not_returned,
     cancel_return_done,
     ui_report_text_city_only,
+    reopen_notice_is_cancel,
+    reopen_notice_cancelled,
+    help_cancel_return_from,
+    cancel_notice_is_return,
+    cancel_notice_log,
+    cancel_notice_relocked,
+    cancel_notice_recorded,
+    cancel_notice_left_open,
+    cancel_notice_again,
+    help_city_cancel_return,
+    help_city_cancel_return_note,
+    city_cancel_default_note,
+    city_cancel_no_return,
+    city_cancel_rereported,
+    city_cancelled,
+    city_received_returned,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

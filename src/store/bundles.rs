@@ -110,23 +110,28 @@ impl Store {
     /// Unlocks a reported period (the city sent it back), logging who and why. The bundles
     /// already made stay on record; the next one gets the next sequence number.
     pub fn reopen(&mut self, period: Period, reason: &str, actor: &str, at: &str) -> Result<(), StoreError> {
-        let id = period.to_string();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let status: Option<String> =
-            tx.query_row("SELECT status FROM periods WHERE id = ?1", [&id], |r| r.get(0)).optional()?;
-        match status.as_deref() {
-            Some("reported") => {}
-            Some(_) => return Err(StoreError::NotReported { period: id }),
-            None => return Err(StoreError::NoSuchPeriod { period: id }),
-        }
-        tx.execute("UPDATE periods SET status = 'open' WHERE id = ?1", [&id])?;
-        tx.execute(
-            "INSERT INTO review_log (at, actor, period, action, note) VALUES (?1, ?2, ?3, 'reopen', ?4)",
-            params![at, actor, id, reason],
-        )?;
+        reopen_in(&tx, &period.to_string(), reason, actor, at)?;
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Sets a reported period open and logs the reopen (its row the last inserted), inside `tx`.
+pub(super) fn reopen_in(tx: &Transaction<'_>, id: &str, reason: &str, actor: &str, at: &str) -> Result<(), StoreError> {
+    let status: Option<String> =
+        tx.query_row("SELECT status FROM periods WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    match status.as_deref() {
+        Some("reported") => {}
+        Some(_) => return Err(StoreError::NotReported { period: id.to_string() }),
+        None => return Err(StoreError::NoSuchPeriod { period: id.to_string() }),
+    }
+    tx.execute("UPDATE periods SET status = 'open' WHERE id = ?1", [id])?;
+    tx.execute(
+        "INSERT INTO review_log (at, actor, period, action, note) VALUES (?1, ?2, ?3, 'reopen', ?4)",
+        params![at, actor, id, reason],
+    )?;
+    Ok(())
 }
 
 /// An export holding the store's write lock (see [`Store::begin_export`]); reads go through it

@@ -14,6 +14,7 @@ mod city;
 mod decisions;
 mod findings;
 mod import;
+mod notices;
 mod queries;
 mod review;
 mod schema;
@@ -25,6 +26,7 @@ pub use city::{CityBundle, Claim, ClaimChange, Conflict, Received};
 pub use decisions::{AUDITOR_FLAG, CANCEL_RETURN, Decision};
 pub use findings::{CheckBatch, CheckCounts, NewFinding, StoredFinding};
 pub use import::{ImportBatch, ImportCounts, RowOutcome};
+pub use notices::{CancelOutcome, Incoming, NoticeKind, NoticeRefusal, Outgoing, RELOCK_ACTION, SentNotice};
 pub use queries::{ListedSubmission, LogEntry};
 pub use review::{IndexRow, ReviewIndex, RevisionInfo, RowIndicators, SchoolDetail, Undo};
 pub use schema::SchemaProblem;
@@ -38,6 +40,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/004_backups.sql")),
     M::up(include_str!("migrations/005_city_claims.sql")),
     M::up(include_str!("migrations/006_report_text.sql")),
+    M::up(include_str!("migrations/007_notices.sql")),
 ];
 
 /// How long a write waits for another copy of shenhe to finish its own before the store is

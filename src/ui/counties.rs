@@ -50,6 +50,7 @@ fn table(lang: Lang, board: &CountyBoard, width: usize) -> String {
                 _ => m.ui_board_missing.clone(),
             };
             let on_time = match r.inside_window {
+                _ if r.returned.is_some() => m.city_received_returned.clone(),
                 Some(true) => m.ui_board_on_time.clone(),
                 Some(false) => m.ui_board_late.clone(),
                 None => String::new(),

@@ -1,7 +1,7 @@
 //! `shenhe city …`: the city clerk's commands (config `level = "city"`). `import` receives the
 //! counties' bundles — each verified against the trusted keys and checked to come from a county
 //! of the config before anything is recorded —, `status` shows who is in, `report` writes the
-//! city's workbook, `return` sends a report back with a signed notice, `report-text` takes a
+//! city's workbook, `return` sends a report back with a signed notice (`cancel-return` takes it back), `report-text` takes a
 //! county's 月报文本 out of its report.
 
 use super::{Context, Failure, Outcome};
@@ -33,6 +33,9 @@ pub fn run(ctx: &Context, command: CityCommand) -> Outcome {
         CityCommand::Report { period, out, json } => report::run(ctx, period, &out, json),
         CityCommand::Return { period, county, reason, out, json } => {
             send_back::run(ctx, period, &county, &reason, out, json)
+        }
+        CityCommand::CancelReturn { period, county, note, out, json } => {
+            send_back::cancel(ctx, period, &county, note.as_deref(), out, json)
         }
         CityCommand::ReportText { period, county, out, json } => report_text::run(ctx, period, &county, out, json),
     }

@@ -57,7 +57,7 @@ fn table(lang: Lang, rows: &[CountyStatus]) -> String {
             let created = r.created_at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
             vec![
                 format!("{}（{}）", r.county, r.county_code),
-                yes_no(r.received),
+                if r.returned.is_some() { m.city_received_returned.clone() } else { yes_no(r.received) },
                 r.sequence.map_or(String::new(), |s| s.to_string()),
                 created.map_or(String::new(), |t| t.format("%m-%d %H:%M").to_string()),
                 r.inside_window.map_or(String::new(), yes_no),
