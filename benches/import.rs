@@ -181,6 +181,7 @@ fn request(csv: &Path) -> ImportRequest {
         actor: "bench".into(),
         at: "2026-10-02T09:00:00+08:00".into(),
         limits: Default::default(),
+        held_below: Default::default(),
     }
 }
 

@@ -26,6 +26,7 @@ fn import(store: &mut Store, file: PathBuf, period: &str) {
         actor: "t".into(),
         at: AT.into(),
         limits: Default::default(),
+        held_below: Default::default(),
     };
     import_files(store, &req, &mut |_| {}).unwrap_or_else(|e| panic!("{}", e.user_message(Lang::En)));
 }

@@ -223,9 +223,10 @@ fn the_citys_figures_are_the_counties_own_and_counties_keep_to_their_schools() {
         .collect();
     assert!(states.contains(&("2141010301".into(), "approved".into())), "{states:?}");
     assert!(states.contains(&("2141010302".into(), "returned".into())), "{states:?}");
-    // The city reads; it decides nothing.
+    // A county's school is the county's to decide: read-only at the city.
     let out = city.run_at(NOW, &["approve", "--period", PERIOD, "--school", "2141010201"]);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout(&out).contains("由县区 410102 上报"), "{}", stdout(&out));
 
     // 金水区 reports schools of 中原区 as its own: received (金水区 is not locked out), the
     // five codes are duplicates the city sees, and 中原区's schools keep 中原区's data.

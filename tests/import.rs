@@ -26,6 +26,7 @@ fn request(files: &[&str], sheets: &[&str]) -> ImportRequest {
         actor: "测试".into(),
         at: AT.into(),
         limits: Default::default(),
+        held_below: Default::default(),
     }
 }
 
@@ -304,6 +305,7 @@ fn the_sample_county_imports_with_its_extra_column_and_odd_codes() {
             actor: "t".into(),
             at: AT.into(),
             limits: Default::default(),
+            held_below: Default::default(),
         };
         let s = import_files(&mut store, &req, &mut |_| {}).unwrap_or_else(|e| panic!("{}", e.user_message(Lang::En)));
         assert!(s.schools >= 190, "{file}: {}", s.schools);
@@ -361,6 +363,7 @@ fn import_paths(store: &mut Store, files: Vec<PathBuf>) -> Result<ImportSummary,
         actor: "t".into(),
         at: AT.into(),
         limits: Default::default(),
+        held_below: Default::default(),
     };
     import_files(store, &req, &mut |_| {})
 }

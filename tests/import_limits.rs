@@ -29,6 +29,7 @@ fn import_with(path: &Path, limits: SheetLimits) -> (Result<ImportSummary, Impor
         actor: "t".into(),
         at: AT.into(),
         limits,
+        held_below: Default::default(),
     };
     let result = import_files(&mut store, &req, &mut |_| {});
     let unchanged = store.content_digest().unwrap() == before;
@@ -382,6 +383,7 @@ fn line_breaks_become_spaces_and_limits_can_be_raised() {
         actor: "t".into(),
         at: AT.into(),
         limits,
+        held_below: Default::default(),
     };
     import_files(&mut store, &req, &mut |_| {}).unwrap_or_else(|e| panic!("{}", e.user_message(Lang::En)));
     let data = store.current_data("2026Q3".parse().unwrap()).unwrap();

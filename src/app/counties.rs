@@ -1,7 +1,9 @@
 //! A city's county board: the screen a city clerk opens on. One line per county of the config
 //! (received or missing, which report, on time or late, schools by state) and a last line for
-//! the whole city; Enter shows that county's schools in the ordinary list (read-only, with the
-//! same search, filters and detail), Esc in the list comes back here.
+//! the whole city, and first, when the city has any, a 直属 line for the schools it reviews
+//! itself; Enter shows that county's schools in the ordinary list (read-only, with the same
+//! search, filters and detail) or the 直属 schools (decided here as a county decides its
+//! own), Esc in the list comes back here.
 
 use super::{Action, App, Focus, Key};
 use crate::bundle::city_status::CountyStatus;
@@ -55,8 +57,10 @@ impl App {
     fn open_county(&mut self) {
         let Some(board) = self.board.as_ref() else { return };
         let m = self.lang().msg();
+        let own = board.current().is_some_and(|r| r.own);
         let (county, text) = match board.current() {
             None => (None, m.ui_board_all.clone()),
+            Some(row) if row.own => (None, m.ui_board_own.clone()),
             Some(row) if !row.received => {
                 self.error(fill(&m.ui_board_not_received, &[("county", &row.county)]));
                 return;
@@ -69,14 +73,15 @@ impl App {
                 }
             },
         };
-        self.filter.county = county;
+        (self.filter.county, self.filter.own) = (county, own);
         self.rebuild_view();
         self.move_to(0);
         (self.focus, self.detail_open) = (Focus::List, false);
         if let Some(board) = self.board.as_mut() {
             board.shown = false;
         }
-        self.info(fill(&m.ui_board_opened, &[("county", &text), ("count", &self.view.len())]));
+        let opened = if own { &m.ui_board_opened_own } else { &m.ui_board_opened };
+        self.info(fill(opened, &[("county", &text), ("count", &self.view.len())]));
     }
 
     /// Writes the highlighted county's 月报文本 out of its report and says where.
@@ -88,7 +93,9 @@ impl App {
             // A county's own 月报文本 goes up with its export (`e`); there is none to take out.
             return self.info(m.ui_report_text_city_only.clone());
         };
-        let Some(row) = board.current() else { return self.error(m.ui_board_report_text_pick.clone()) };
+        let Some(row) = board.current().filter(|r| !r.own) else {
+            return self.error(m.ui_board_report_text_pick.clone());
+        };
         let county = row.county.clone();
         let label = format!("{}（{}）", row.county, row.county_code);
         match crate::bundle::report_text::extract(&self.store, period, &row.county_code, &label, dir) {
@@ -103,9 +110,14 @@ impl App {
     /// Back from the list to the board, on the county the list showed.
     pub(super) fn show_board(&mut self) {
         let code = self.filter.county.and_then(|c| self.index.counties.get(usize::from(c))).map(|(code, _)| code);
+        let own = self.filter.own;
         let Some(board) = self.board.as_mut() else { return };
-        board.cursor =
-            code.and_then(|code| board.rows.iter().position(|r| *r.county_code == **code)).unwrap_or(board.rows.len());
+        board.cursor = match code {
+            _ if own => board.rows.iter().position(|r| r.own),
+            Some(code) => board.rows.iter().position(|r| !r.own && *r.county_code == **code),
+            None => None,
+        }
+        .unwrap_or(board.rows.len());
         board.shown = true;
         self.search = None;
     }
@@ -118,6 +130,9 @@ impl App {
     /// The county whose schools the list shows, in a city (for the header).
     pub fn open_county_name(&self) -> Option<&str> {
         self.board.as_ref()?;
+        if self.filter.own {
+            return Some(&self.lang().msg().ui_board_own);
+        }
         self.filter.county.and_then(|c| self.index.counties.get(usize::from(c))).map(|(_, name)| &**name)
     }
 }

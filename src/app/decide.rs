@@ -67,7 +67,7 @@ impl App {
     pub(super) fn start(&mut self, intent: Intent) {
         let (lang, m) = (self.lang(), self.lang().msg());
         let Some(period) = self.period else { return };
-        if self.settings.city {
+        if self.read_only() {
             return self.error(m.screen_city_read_only.clone());
         }
         if self.locked {
@@ -75,10 +75,17 @@ impl App {
         }
         let bulk = self.selected_count > 0 && intent != Intent::Comment;
         let targets: Vec<u32> = if bulk {
-            (0..self.index.rows.len() as u32).filter(|&p| self.selected[p as usize]).collect()
+            // A county's schools at a city are the county's: a selection decides only the
+            // city's own.
+            (0..self.index.rows.len() as u32)
+                .filter(|&p| self.selected[p as usize] && self.index.rows[p as usize].own)
+                .collect()
         } else {
             self.current().into_iter().collect()
         };
+        if let Some(row) = targets.first().map(|&p| &self.index.rows[p as usize]).filter(|r| !r.own) {
+            return self.error(fill(&m.screen_school_held_below, &[("code", &row.code), ("name", &row.name)]));
+        }
         let Some(&first) = targets.first() else { return };
         let prompt = |targets: Vec<u32>, skipped: usize| {
             Mode::Prompt(Prompt { intent, targets, skipped, editor: LineEditor::default(), preset: None, error: None })
@@ -270,10 +277,10 @@ impl App {
     pub(super) fn cancel_return(&mut self) {
         let (lang, m) = (self.lang(), self.lang().msg());
         let (Some(period), Some(pos)) = (self.period, self.current()) else { return };
-        if self.settings.city {
-            return self.error(m.screen_city_read_only.clone());
-        }
         let row = &self.index.rows[pos as usize];
+        if !row.own {
+            return self.error(fill(&m.screen_school_held_below, &[("code", &row.code), ("name", &row.name)]));
+        }
         let (code, name) = (row.code.to_string(), crate::i18n::printable(&row.name));
         if row.state != ReviewState::Returned {
             let state = row.state.label(lang);

@@ -247,7 +247,7 @@ impl App {
             quit: false,
         };
         if let Some(p) = period {
-            app.locked = app.settings.city || app.store.period_reported(p)?;
+            app.locked = app.store.period_reported(p)?;
             app.index = app.store.review_index(p)?;
             app.selected = vec![false; app.index.rows.len()];
             app.place = if app.settings.place.trim().is_empty() {
@@ -268,6 +268,12 @@ impl App {
 
     pub fn lang(&self) -> Lang {
         self.settings.lang
+    }
+
+    /// At a city, the list shows schools its counties reported (the board, a county, the whole
+    /// city): read-only. Its 直属 schools (the list opened on them) it decides as a county does.
+    pub fn read_only(&self) -> bool {
+        self.settings.city && !self.filter.own
     }
 
     pub fn should_quit(&self) -> bool {
@@ -312,11 +318,15 @@ impl App {
         self.view.get(self.cursor).copied()
     }
 
-    /// Schools per state over the whole period (in a city, over the county the list shows), in
+    /// Schools per state over the whole period (in a city, over the county or the 直属 schools
+    /// the list shows), in
     /// [`ReviewState::ALL`] order.
     pub fn state_counts(&self) -> [usize; 5] {
         let mut counts = [0; 5];
-        for r in self.index.rows.iter().filter(|r| self.filter.county.is_none_or(|c| r.county == c)) {
+        let shown = |r: &&crate::store::IndexRow| {
+            self.filter.county.is_none_or(|c| r.county == c) && (!self.filter.own || r.own)
+        };
+        for r in self.index.rows.iter().filter(shown) {
             counts[ReviewState::ALL.iter().position(|s| *s == r.state).unwrap_or(0)] += 1;
         }
         counts
@@ -559,5 +569,7 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod city_tests;
 #[cfg(test)]
 pub(crate) mod tests;

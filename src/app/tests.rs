@@ -426,6 +426,7 @@ pub(crate) fn city_store() -> Store {
             actor: "市".into(),
             at: "2026-10-06T09:00:00+08:00".into(),
             limits: Default::default(),
+            held_below: Default::default(),
         };
         crate::import::import_files(&mut store, &request, &mut |_| {}).unwrap();
         let created_at = if inside_window { "2026-10-05T16:20:00+08:00" } else { "2026-10-08T09:05:00+08:00" };
@@ -464,6 +465,12 @@ pub(crate) fn city_store() -> Store {
             manifest: String::from_utf8(manifest.to_bytes()).unwrap(),
         };
         store.receive_city_bundle(&record, b"zip").unwrap();
+        // As `city import` does: the county's report carries its schools.
+        let codes: Vec<String> = (1..=5).map(|i| format!("21{code}0{i}")).collect();
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        let mut batch = store.begin_import("2026Q3".parse().unwrap(), "2026-10-09T09:00:00+08:00", "市").unwrap();
+        batch.claim_schools(code, sequence, &codes).unwrap();
+        batch.commit("[]").unwrap();
     }
     store
 }

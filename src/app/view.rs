@@ -59,6 +59,8 @@ pub struct Filter {
     pub school_type: Option<SchoolType>,
     pub list: Option<u8>,
     pub county: Option<u8>,
+    /// Only the schools reviewed here (a city's 直属 schools).
+    pub own: bool,
 }
 
 impl Filter {
@@ -72,6 +74,7 @@ impl Filter {
             && self.school_type.is_none_or(|t| row.school_type == Some(t))
             && self.list.is_none_or(|bit| row.lists & (1 << bit) != 0)
             && self.county.is_none_or(|c| row.county == c)
+            && (!self.own || row.own)
     }
 
     pub fn has(&self, item: FilterItem) -> bool {
@@ -171,6 +174,7 @@ mod tests {
             rules: u32::from(findings > 0),
             lists: 0,
             county: 0,
+            own: true,
         }
     }
 

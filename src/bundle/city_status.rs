@@ -10,9 +10,15 @@ use crate::domain::Period;
 use crate::i18n::{Lang, fill};
 use crate::store::{Store, StoreError};
 
-/// One county of the config, received or missing.
+/// The name of the line of a level's own schools (seed 004's 直属 row).
+pub const OWN_ROW: &str = "直属";
+
+/// One county of the config, received or missing; or the city's own (直属) schools.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CountyStatus {
+    /// The 直属 line: the schools the city reviews itself (no report; counts from its store).
+    #[serde(default)]
+    pub own: bool,
     pub county_code: String,
     pub county: String,
     pub received: bool,
@@ -82,34 +88,60 @@ pub fn statuses(store: &Store, counties: &[CountyRef], period: Period) -> Result
         }
         out
     };
-    counties
-        .iter()
-        .map(|c| {
-            let bundle = bundles.iter().find(|b| b.county_code == c.code);
-            let manifest = bundle.and_then(|b| serde_json::from_str::<Manifest>(&b.manifest).ok());
-            let returned = match bundle {
-                Some(b) => store
-                    .standing_return(&c.code, &b.period)?
-                    .filter(|n| n.sequence == b.sequence && n.bundle_sha256 == b.sha256)
-                    .map(|n| StandingReturn { at: n.created_at, reason: n.note, file_name: n.file_name }),
-                None => None,
-            };
-            Ok(CountyStatus {
-                county_code: c.code.clone(),
-                county: c.name.clone(),
-                received: bundle.is_some(),
-                sequence: bundle.map(|b| b.sequence),
-                created_at: bundle.map(|b| b.created_at.clone()),
-                inside_window: bundle.map(|b| b.inside_window),
-                forced: manifest.as_ref().and_then(|mf| mf.forced.as_ref().map(|f| f.reason.clone())),
-                report_text: manifest.as_ref().and_then(|mf| mf.report_text.clone()),
-                counts: manifest.map(|mf| mf.counts),
-                signer: bundle.map(|b| b.signer.clone()),
-                conflicts: conflicts_of(&c.code),
-                returned,
-            })
+    let mut rows = Vec::new();
+    let own = store.own_states(&period.to_string())?;
+    if !own.is_empty() {
+        rows.push(own_row(&own));
+    }
+    for row in counties.iter().map(|c| {
+        let bundle = bundles.iter().find(|b| b.county_code == c.code);
+        let manifest = bundle.and_then(|b| serde_json::from_str::<Manifest>(&b.manifest).ok());
+        let returned = match bundle {
+            Some(b) => store
+                .standing_return(&c.code, &b.period)?
+                .filter(|n| n.sequence == b.sequence && n.bundle_sha256 == b.sha256)
+                .map(|n| StandingReturn { at: n.created_at, reason: n.note, file_name: n.file_name }),
+            None => None,
+        };
+        Ok::<_, StoreError>(CountyStatus {
+            county_code: c.code.clone(),
+            county: c.name.clone(),
+            received: bundle.is_some(),
+            sequence: bundle.map(|b| b.sequence),
+            created_at: bundle.map(|b| b.created_at.clone()),
+            inside_window: bundle.map(|b| b.inside_window),
+            forced: manifest.as_ref().and_then(|mf| mf.forced.as_ref().map(|f| f.reason.clone())),
+            report_text: manifest.as_ref().and_then(|mf| mf.report_text.clone()),
+            counts: manifest.map(|mf| mf.counts),
+            signer: bundle.map(|b| b.signer.clone()),
+            conflicts: conflicts_of(&c.code),
+            returned,
+            own: false,
         })
-        .collect()
+    }) {
+        rows.push(row?);
+    }
+    Ok(rows)
+}
+
+/// The 直属 line: the city's own schools by state, as its store has them now.
+fn own_row(states: &[crate::domain::ReviewState]) -> CountyStatus {
+    let c = StateCounts::of(states.iter().copied());
+    CountyStatus {
+        own: true,
+        county_code: String::new(),
+        county: OWN_ROW.to_string(),
+        received: true,
+        sequence: None,
+        created_at: None,
+        inside_window: None,
+        forced: None,
+        counts: Some(c),
+        signer: None,
+        report_text: None,
+        conflicts: Vec::new(),
+        returned: None,
+    }
 }
 
 /// 有 / 无: whether a county's current report carries its 月报文本.
@@ -121,6 +153,7 @@ pub fn report_text_mark(lang: Lang, row: &CountyStatus) -> String {
 /// "已收到 2/3 个县区，按时上报 1 个；未收到：金水区".
 pub fn summary(lang: Lang, rows: &[CountyStatus]) -> String {
     let m = lang.msg();
+    let rows: Vec<&CountyStatus> = rows.iter().filter(|r| !r.own).collect();
     let received = rows.iter().filter(|r| r.received).count();
     let on_time = rows.iter().filter(|r| r.inside_window == Some(true)).count();
     let missing: Vec<&str> = rows.iter().filter(|r| !r.received).map(|r| r.county.as_str()).collect();

@@ -374,17 +374,7 @@ impl Signer {
 
 /// Schools by review state.
 pub fn state_counts(records: &[SchoolRecord]) -> StateCounts {
-    let mut c = StateCounts { schools: records.len() as u64, ..StateCounts::default() };
-    for r in records {
-        *match r.state {
-            ReviewState::Unfilled => &mut c.unfilled,
-            ReviewState::Submitted => &mut c.submitted,
-            ReviewState::Flagged => &mut c.flagged,
-            ReviewState::Returned => &mut c.returned,
-            ReviewState::Approved => &mut c.approved,
-        } += 1;
-    }
-    c
+    StateCounts::of(records.iter().map(|r| r.state))
 }
 
 /// Filled schools not decided yet: what `export` refuses to leave behind without a reason.

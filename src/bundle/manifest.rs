@@ -68,6 +68,25 @@ pub struct StateCounts {
     pub approved: u64,
 }
 
+impl StateCounts {
+    /// Schools by review state, one state a school.
+    pub fn of(states: impl IntoIterator<Item = crate::domain::ReviewState>) -> StateCounts {
+        use crate::domain::ReviewState;
+        let mut c = StateCounts::default();
+        for state in states {
+            c.schools += 1;
+            *match state {
+                ReviewState::Unfilled => &mut c.unfilled,
+                ReviewState::Submitted => &mut c.submitted,
+                ReviewState::Flagged => &mut c.flagged,
+                ReviewState::Returned => &mut c.returned,
+                ReviewState::Approved => &mut c.approved,
+            } += 1;
+        }
+        c
+    }
+}
+
 /// The county's reporting window for the period (config `[period] window`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {

@@ -365,6 +365,7 @@ mod tests {
             actor: "市州".into(),
             at: "2026-10-06T09:00:00+08:00".into(),
             limits: Default::default(),
+            held_below: Default::default(),
         };
         import_files(&mut store, &request, &mut |_| {}).unwrap_or_else(|e| panic!("{}", e.user_message(Lang::En)));
         store.current_data(period).unwrap()

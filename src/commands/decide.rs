@@ -30,14 +30,13 @@ struct Decided {
 }
 
 pub fn approve(ctx: &Context, args: ApproveArgs) -> Outcome {
-    refuse_in_city(ctx)?;
     let note = nonempty(ctx, args.note.as_deref(), &ctx.lang.msg().word_note)?;
     let mut session = Session::open(ctx, args.period, args.json)?;
     let codes = if args.all_clean {
         let clean: Vec<String> = session
             .schools
             .iter()
-            .filter(|s| s.state == ReviewState::Submitted && s.findings == 0)
+            .filter(|s| s.state == ReviewState::Submitted && s.findings == 0 && !session.held.contains(&s.school_code))
             .map(|s| s.school_code.clone())
             .collect();
         if clean.is_empty() && !args.json {
@@ -52,7 +51,6 @@ pub fn approve(ctx: &Context, args: ApproveArgs) -> Outcome {
 }
 
 pub fn return_schools(ctx: &Context, args: ReturnArgs) -> Outcome {
-    refuse_in_city(ctx)?;
     let reason = nonempty(ctx, Some(&args.reason), &ctx.lang.msg().word_reason)?;
     let mut session = Session::open(ctx, args.period, args.json)?;
     session.decide_all(&args.schools, DecisionKind::Return, reason);
@@ -64,7 +62,6 @@ pub fn cancel_return(ctx: &Context, args: CancelReturnArgs) -> Outcome {
     if let Some(path) = &args.from {
         return super::notice_in::cancel(ctx, path, args.json);
     }
-    refuse_in_city(ctx)?;
     let note = nonempty(ctx, args.note.as_deref(), &ctx.lang.msg().word_note)?;
     let mut session = Session::open(ctx, args.period, args.json)?;
     for (i, code) in args.schools.iter().enumerate() {
@@ -77,7 +74,6 @@ pub fn cancel_return(ctx: &Context, args: CancelReturnArgs) -> Outcome {
 }
 
 pub fn flag(ctx: &Context, args: FlagArgs) -> Outcome {
-    refuse_in_city(ctx)?;
     let note = nonempty(ctx, Some(&args.note), &ctx.lang.msg().word_note)?;
     let mut session = Session::open(ctx, args.period, args.json)?;
     session.decide_all(std::slice::from_ref(&args.school), DecisionKind::Flag, note);
@@ -101,6 +97,8 @@ struct Session<'c> {
     schools: Vec<ListedSubmission>,
     /// The period's live findings, read once: each school is decided once per run.
     findings: Vec<StoredFinding>,
+    /// At a city, the schools its counties' reports carry: theirs to decide, never picked here.
+    held: std::collections::HashSet<String>,
     json: bool,
     done: usize,
     refused: usize,
@@ -116,7 +114,8 @@ impl<'c> Session<'c> {
         let refused = |e: StoreError| Failure::refused(e.user_message(ctx.lang));
         let schools = store.list(period, None).map_err(refused)?;
         let findings = store.findings(period, false).map_err(refused)?;
-        Ok(Session { ctx, store, period, schools, findings, json, done: 0, refused: 0 })
+        let held = store.held_below(&period.to_string()).map_err(refused)?.into_keys().collect();
+        Ok(Session { ctx, store, period, schools, findings, held, json, done: 0, refused: 0 })
     }
 
     /// Decides each school in turn. When the store stays busy (a long import in another copy),
@@ -295,12 +294,4 @@ impl<'c> Session<'c> {
 
 fn summary(lang: Lang, done: usize, refused: usize) -> String {
     fill(&lang.msg().decide_summary, &[("done", &done), ("refused", &refused)])
-}
-
-/// A city's copy decides nothing: the counties' decisions travel in their bundles.
-fn refuse_in_city(ctx: &Context) -> Outcome {
-    if ctx.config.level == crate::config::Level::City {
-        return Err(Failure::usage(ctx.lang.msg().screen_city_read_only.clone()));
-    }
-    Ok(())
 }

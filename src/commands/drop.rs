@@ -23,9 +23,6 @@ struct Dropped<'a> {
 
 pub fn run(ctx: &Context, args: ReturnArgs) -> Outcome {
     let (lang, m) = (ctx.lang, ctx.lang.msg());
-    if ctx.config.level == crate::config::Level::City {
-        return Err(Failure::usage(m.drop_in_city.clone()));
-    }
     let reason = args.reason.trim();
     if reason.is_empty() {
         return Err(Failure::usage(fill(&m.decide_empty_text, &[("what", &m.word_reason)])));

@@ -26,6 +26,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Outcome {
         actor: ctx.actor(),
         at: crate::clock::now().to_rfc3339(),
         limits: ctx.config.limits,
+        held_below: held_below(ctx, &store, args.period)?,
     };
     let bar = ProgressBar::hidden();
     let show_bar = std::io::stderr().is_terminal();
@@ -165,4 +166,28 @@ fn human_summary(ctx: &Context, s: &ImportSummary) -> String {
         }
     }
     out
+}
+
+/// At a city, the schools its counties' current reports carry, each with who carries it: they
+/// are the county's to review, and an import over them is refused. None at a county.
+fn held_below(
+    ctx: &Context,
+    store: &crate::store::Store,
+    period: crate::domain::Period,
+) -> Result<std::collections::HashMap<String, String>, Failure> {
+    let m = ctx.lang.msg();
+    let held = store.held_below(&period.to_string()).map_err(|e| Failure::refused(e.user_message(ctx.lang)))?;
+    let name = |code: &str| {
+        ctx.config.city.counties.iter().find(|c| c.code == code).map(|c| c.name.clone()).unwrap_or_default()
+    };
+    Ok(held
+        .into_iter()
+        .map(|(school, claim)| {
+            let by = fill(
+                &m.reject_held_by,
+                &[("county", &name(&claim.county_code)), ("code", &claim.county_code), ("sequence", &claim.sequence)],
+            );
+            (school, by)
+        })
+        .collect())
 }

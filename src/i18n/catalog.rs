@@ -204,7 +204,6 @@ catalog! {
     help_drop,
     help_drop_reason,
     drop_done,
-    drop_in_city,
     help_flag,
     help_flag_note,
     decide_done,
@@ -658,6 +657,13 @@ catalog! {
     city_cancel_rereported,
     city_cancelled,
     city_received_returned,
+    reject_held_below,
+    reject_held_by,
+    store_held_below,
+    city_own_school_in_bundle,
+    screen_school_held_below,
+    ui_board_own,
+    ui_board_opened_own,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

@@ -36,6 +36,9 @@ pub struct ImportRequest {
     pub at: String,
     /// What a sheet's fields may hold (`[limits]`).
     pub limits: limits::SheetLimits,
+    /// Schools a report from the level below carries (code → who, as said in a refusal): at a
+    /// city, a county's schools are the county's to review and cannot be imported over.
+    pub held_below: std::collections::HashMap<String, String>,
 }
 
 impl ImportRequest {
@@ -48,6 +51,7 @@ impl ImportRequest {
             actor: actor.into(),
             at: at.into(),
             limits: Default::default(),
+            held_below: Default::default(),
         }
     }
 }

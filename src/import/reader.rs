@@ -213,6 +213,11 @@ impl Reader<'_> {
                 return;
             }
         };
+        if let Some(by) = self.req.held_below.get(&data.school_code) {
+            self.summary.rejected += 1;
+            self.refuse(Reject::held_below(where_, raw.number, &data.school_code, by));
+            return;
+        }
         if let Some(first) = self.seen.get(&data.school_code) {
             let first_file = (first.file != file_index).then(|| super::display_name(&self.req.files[first.file]));
             self.summary.rejected += 1;

@@ -34,6 +34,10 @@ pub enum Problem {
         first_row: u32,
         first_file: Option<String>,
     },
+    /// A report from the level below carries the school (at a city: a county's school).
+    HeldBelow {
+        by: String,
+    },
 }
 
 impl Reject {
@@ -48,6 +52,16 @@ impl Reject {
             column: super::Column::SchoolCode.header_zh().to_string(),
             value: code.to_string(),
             problem: Problem::DuplicateCode { first_row, first_file },
+        }
+    }
+
+    pub(super) fn held_below(file: &str, row: u32, code: &str, by: &str) -> Reject {
+        Reject {
+            file: file.to_string(),
+            row,
+            column: super::Column::SchoolCode.header_zh().to_string(),
+            value: code.to_string(),
+            problem: Problem::HeldBelow { by: by.to_string() },
         }
     }
 
@@ -81,6 +95,9 @@ impl Reject {
             }
             Problem::DuplicateCode { first_row, first_file: None } => {
                 fill(&m.reject_duplicate_code, &[("value", &excerpt(&self.value)), ("row", first_row)])
+            }
+            Problem::HeldBelow { by } => {
+                fill(&m.reject_held_below, &[("value", &excerpt(&self.value)), ("by", &printable(by))])
             }
             Problem::DuplicateCode { first_row, first_file: Some(f) } => {
                 let (value, file) = (excerpt(&self.value), printable(f));

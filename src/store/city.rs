@@ -2,6 +2,8 @@
 //! county and period the highest sequence is current; an older one stays on record; the same or
 //! an older one arriving again changes nothing.
 
+use std::collections::HashMap;
+
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
@@ -112,6 +114,34 @@ impl Store {
             .optional()?)
     }
 
+    /// The schools a report from below carries in `period` (code → the claim holding it): at a
+    /// city, every school but its 直属 ones, which it reviews itself. Empty at a county.
+    pub fn held_below(&self, period: &str) -> Result<HashMap<String, Claim>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT school_code, county_code, sequence FROM city_claims WHERE period = ?1 ORDER BY id DESC")?;
+        // In descending arrival order, so the earliest claim (the one holding the school) wins.
+        let rows = stmt.query_map([period], |r| {
+            Ok((r.get::<_, String>(0)?, Claim { county_code: r.get(1)?, sequence: r.get(2)? }))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The review states of the schools this level reviews itself in `period` (see
+    /// [`IndexRow::own`](super::IndexRow)), one per school.
+    pub fn own_states(&self, period: &str) -> Result<Vec<crate::domain::ReviewState>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT state FROM submissions s WHERE period = ?1 AND NOT EXISTS
+                 (SELECT 1 FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code)",
+        )?;
+        let rows = stmt.query_map([period], |r| r.get::<_, String>(0))?;
+        let mut states = Vec::new();
+        for key in rows {
+            states.push(crate::domain::ReviewState::from_key(&key?).unwrap_or(crate::domain::ReviewState::Submitted));
+        }
+        Ok(states)
+    }
+
     /// How many bundles of `county_code` for `period` are on record, current or not.
     pub fn city_bundle_count(&self, county_code: &str, period: &str) -> Result<u32, StoreError> {
         Ok(self.conn.query_row(
@@ -207,6 +237,21 @@ impl ImportBatch<'_> {
             change.released.push((code, claim));
         }
         Ok(change)
+    }
+
+    /// The first of `codes` that is a school this level reviews itself in the period (at a
+    /// city, a 直属 school: in the period, carried by no county's report).
+    pub fn first_own_school<'c>(&self, codes: &[&'c str]) -> Result<Option<&'c str>, StoreError> {
+        let mut stmt = self.tx().prepare_cached(
+            "SELECT 1 FROM submissions s WHERE s.period = ?1 AND s.school_code = ?2 AND NOT EXISTS
+                 (SELECT 1 FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code)",
+        )?;
+        for code in codes {
+            if stmt.exists(params![self.period(), code])? {
+                return Ok(Some(code));
+            }
+        }
+        Ok(None)
     }
 
     /// The zip of `county_code`'s current report for this period.

@@ -144,8 +144,10 @@ impl Store {
     }
 }
 
-/// The school's review state's key, inside the decision's transaction.
+/// The school's review state's key, inside the decision's transaction. A school a report from
+/// below carries (at a city, a county's) is that level's to decide: refused.
 fn state_in(tx: &rusqlite::Transaction<'_>, period: &str, school_code: &str) -> Result<String, StoreError> {
+    refuse_if_held(tx, period, school_code)?;
     tx.query_row(
         "SELECT state FROM submissions WHERE period = ?1 AND school_code = ?2",
         params![period, school_code],
@@ -153,6 +155,25 @@ fn state_in(tx: &rusqlite::Transaction<'_>, period: &str, school_code: &str) -> 
     )
     .optional()?
     .ok_or_else(|| StoreError::NoSuchSchool { period: period.to_string(), school_code: school_code.to_string() })
+}
+
+/// A school a report from below carries is that level's: refused here.
+pub(super) fn refuse_if_held(
+    tx: &rusqlite::Transaction<'_>,
+    period: &str,
+    school_code: &str,
+) -> Result<(), StoreError> {
+    let held: Option<String> = tx
+        .query_row(
+            "SELECT county_code FROM city_claims WHERE period = ?1 AND school_code = ?2 ORDER BY id LIMIT 1",
+            params![period, school_code],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match held {
+        Some(county_code) => Err(StoreError::HeldBelow { school_code: school_code.to_string(), county_code }),
+        None => Ok(()),
+    }
 }
 
 /// A reported period is locked: nothing about it may change until it is reopened.

@@ -140,7 +140,14 @@ impl CheckBatch<'_> {
                 }
             }
         }
-        for f in found {
+        // At a city the checks read every school (peers, duplicates) but judge only its 直属
+        // ones: a county's schools were judged by the county, and their states are its.
+        let held: std::collections::HashSet<String> = self
+            .tx
+            .prepare("SELECT school_code FROM city_claims WHERE period = ?1")?
+            .query_map([&period], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for f in found.iter().filter(|f| !held.contains(f.school_code)) {
             match live.remove(&(f.school_code.to_string(), f.rule.to_string())) {
                 Some((_, severity, detail)) if severity == f.severity && detail == f.detail => {}
                 Some((id, ..)) => {
@@ -181,6 +188,7 @@ impl CheckBatch<'_> {
             let mut stmt = self.tx.prepare(
                 "SELECT s.school_code, s.state FROM submissions s
                  WHERE s.period = ?1 AND s.state IN ('submitted', 'flagged')
+                   AND NOT EXISTS (SELECT 1 FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code)
                    AND (s.state = 'submitted') = EXISTS (
                        SELECT 1 FROM findings f
                        WHERE f.period = s.period AND f.school_code = s.school_code AND f.resolution = 'open')",

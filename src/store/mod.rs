@@ -77,6 +77,8 @@ pub enum StoreError {
     NoSuchPeriod { period: String },
     #[error("bundle {sequence} of {period} was recorded meanwhile")]
     SequenceTaken { period: String, sequence: u32 },
+    #[error("school {school_code} is reported by {county_code}: read-only here")]
+    HeldBelow { school_code: String, county_code: String },
     #[error("school {school_code} changed since the decision")]
     ChangedSince { school_code: String },
     #[error("school {school_code} is {state:?} now, not what the decision was made on")]
@@ -114,6 +116,9 @@ impl StoreError {
             StoreError::NoSuchPeriod { period } => fill(&m.no_such_period, &[("period", period)]),
             StoreError::SequenceTaken { period, sequence } => {
                 fill(&m.store_sequence_taken, &[("period", period), ("sequence", sequence)])
+            }
+            StoreError::HeldBelow { school_code, county_code } => {
+                fill(&m.store_held_below, &[("code", school_code), ("county", county_code)])
             }
             StoreError::ChangedSince { school_code } => fill(&m.store_changed_since, &[("code", school_code)]),
             StoreError::StateChanged { school_code, state } => {

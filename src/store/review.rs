@@ -27,6 +27,9 @@ pub struct IndexRow {
     pub lists: u8,
     /// Position in `ReviewIndex::counties` (a city's index holds several counties).
     pub county: u8,
+    /// Reviewed here: no report from the level below carries it (at a county every school; at
+    /// a city its 直属 schools). The others are read-only.
+    pub own: bool,
 }
 
 impl IndexRow {
@@ -116,7 +119,8 @@ impl Store {
         let period = period.to_string();
         let mut stmt = self.conn.prepare(
             "SELECT s.id, s.school_code, r.name, r.school_type, s.state, r.filled, r.school_status,
-                    r.connected, r.bandwidth_mbps, r.multimedia_rooms, r.county_code, r.county
+                    r.connected, r.bandwidth_mbps, r.multimedia_rooms, r.county_code, r.county,
+                    NOT EXISTS (SELECT 1 FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code)
              FROM submissions s
              JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
              WHERE s.period = ?1 ORDER BY s.school_code",
@@ -154,6 +158,7 @@ impl Store {
                 rules: 0,
                 lists,
                 county: u8::try_from(county).unwrap_or(u8::MAX),
+                own: r.get(12)?,
             });
         }
         let mut index = ReviewIndex { rows, counties, ..Default::default() };

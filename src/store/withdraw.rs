@@ -27,6 +27,7 @@ impl Store {
         let id = period.to_string();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         refuse_if_reported(&tx, &id)?;
+        super::decisions::refuse_if_held(&tx, &id, school_code)?;
         let state = remove_submission(&tx, &id, school_code, reason, actor, at)?
             .ok_or_else(|| StoreError::NoSuchSchool { period: id.clone(), school_code: school_code.to_string() })?;
         tx.commit()?;

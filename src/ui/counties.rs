@@ -44,6 +44,7 @@ fn table(lang: Lang, board: &CountyBoard, width: usize) -> String {
         .map(|r| {
             let time = r.created_at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
             let report = match (r.sequence, time) {
+                _ if r.own => String::new(),
                 (Some(sequence), Some(time)) => {
                     fill(&m.ui_board_report, &[("sequence", &sequence), ("time", &time.format("%m-%d %H:%M"))])
                 }
@@ -56,11 +57,12 @@ fn table(lang: Lang, board: &CountyBoard, width: usize) -> String {
                 None => String::new(),
             };
             let c = r.counts.as_ref();
+            let name = if r.own { m.ui_board_own.clone() } else { format!("{}（{}）", r.county, r.county_code) };
             vec![
-                format!("{}（{}）", r.county, r.county_code),
+                name,
                 report,
                 on_time,
-                if r.received { report_text_mark(lang, r) } else { String::new() },
+                if r.received && !r.own { report_text_mark(lang, r) } else { String::new() },
                 count(c, |c| c.schools),
                 count(c, |c| c.approved),
                 count(c, |c| c.returned),

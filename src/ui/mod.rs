@@ -114,7 +114,7 @@ fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         None => app.place.clone(),
     };
     let mut first = format!(" {}  {place}  {period}", m.ui_title);
-    if app.settings.city {
+    if app.read_only() {
         first.push_str(&format!("  {}", m.ui_city_read_only));
     } else if app.locked {
         first.push_str(&format!("  {}", m.ui_locked));
@@ -264,6 +264,18 @@ fn keys(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
             (bound(Action::Help), &m.key_help),
             (bound(Action::Quit), &m.key_quit),
         ],
+        Mode::Normal if app.board.is_some() && !app.read_only() => vec![
+            (bound(Action::Open), &m.key_open),
+            ("Esc".into(), &m.key_counties),
+            (bound(Action::Approve), &m.key_approve),
+            (bound(Action::Return), &m.key_return),
+            (bound(Action::Flag), &m.key_flag),
+            (bound(Action::Undo), &m.key_undo),
+            (bound(Action::Search), &m.key_search),
+            (bound(Action::Filter), &m.key_filter),
+            (bound(Action::Help), &m.key_help),
+            (bound(Action::Quit), &m.key_quit),
+        ],
         Mode::Normal if app.board.is_some() => vec![
             (bound(Action::Open), &m.key_open),
             ("Esc".into(), &m.key_counties),
@@ -297,11 +309,12 @@ fn keys(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         }
         Mode::Help { .. } => vec![("j/k".into(), &m.key_scroll), ("Esc".into(), &m.key_close)],
     };
-    // A city decides nothing on this screen: its hints leave the decision keys out.
+    // A city decides nothing about its counties' schools: there the hints leave the decision
+    // keys out.
     let decisions =
         [&m.key_approve, &m.key_return, &m.key_flag, &m.key_comment, &m.key_undo, &m.key_select, &m.key_export];
     let hints =
-        hints.into_iter().filter(|(_, label)| !(app.settings.city && decisions.iter().any(|d| d.as_str() == *label)));
+        hints.into_iter().filter(|(_, label)| !(app.read_only() && decisions.iter().any(|d| d.as_str() == *label)));
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     for (key, label) in hints {

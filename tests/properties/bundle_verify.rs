@@ -50,7 +50,7 @@ fn county() -> &'static County {
         let period = "2026Q3".parse().unwrap();
         let mut store = Store::open(&dir.path().join("s.db")).unwrap();
         let files = vec![fixture("tests/data/unfilled.csv")];
-        let request = ImportRequest { period, files, sheets: Vec::new(), actor: "测试".into(), at: NOW.into(), limits: Default::default() };
+        let request = ImportRequest { period, files, sheets: Vec::new(), actor: "测试".into(), at: NOW.into(), limits: Default::default(), held_below: Default::default() };
         import_files(&mut store, &request, &mut |_| {}).unwrap();
         let keys_dir = dir.path().join("keys");
         let key = keys::init(&keys_dir, "test").unwrap();

@@ -65,6 +65,7 @@ impl Importer {
             actor: "性质测试".into(),
             at: AT.into(),
             limits: Default::default(),
+            held_below: Default::default(),
         };
         match import_files(&mut self.store, &request, &mut |_| {}) {
             Ok(summary) => {
@@ -144,6 +145,7 @@ fn reference_store() -> (Store, String) {
         actor: "测试".into(),
         at: AT.into(),
         limits: Default::default(),
+        held_below: Default::default(),
     };
     import_files(&mut store, &request, &mut |_| {}).unwrap();
     let digest = store.content_digest().unwrap();

@@ -19,6 +19,7 @@ pub fn imported(file: &Path, period: &str) -> Vec<SubmissionData> {
         actor: "测试".into(),
         at: "2026-10-02T09:00:00+08:00".into(),
         limits: Default::default(),
+        held_below: Default::default(),
     };
     import_files(&mut store, &request, &mut |_| {})
         .unwrap_or_else(|e| panic!("{}", e.user_message(Default::default())));

@@ -216,6 +216,14 @@ fn load(
         return Ok((received, Vec::new()));
     }
     let codes: Vec<&str> = schools.iter().map(|s| s.data.school_code.as_str()).collect();
+    // The city's 直属 schools are the city's to review: no county reports them.
+    if let Some(code) = batch.first_own_school(&codes).map_err(stored)? {
+        let name = schools.iter().find(|s| s.data.school_code == code).map(|s| printable(&s.data.name));
+        return Err(fill(
+            &lang.msg().city_own_school_in_bundle,
+            &[("code", &code), ("name", &name.unwrap_or_default())],
+        ));
+    }
     let change = batch.claim_schools(&mf.county_code, mf.sequence, &codes).map_err(stored)?;
     let held: std::collections::HashSet<&str> = change.held_elsewhere.iter().map(|(c, _)| c.as_str()).collect();
     let mine: Vec<&ReportedSchool> = schools.iter().filter(|s| !held.contains(s.data.school_code.as_str())).collect();

@@ -55,13 +55,19 @@ fn table(lang: Lang, rows: &[CountyStatus]) -> String {
         .map(|r| {
             let count = |f: fn(&StateCounts) -> u64| r.counts.as_ref().map_or(String::new(), |c| f(c).to_string());
             let created = r.created_at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+            let (name, received) = if r.own {
+                (m.ui_board_own.clone(), String::new())
+            } else {
+                let received = if r.returned.is_some() { m.city_received_returned.clone() } else { yes_no(r.received) };
+                (format!("{}（{}）", r.county, r.county_code), received)
+            };
             vec![
-                format!("{}（{}）", r.county, r.county_code),
-                if r.returned.is_some() { m.city_received_returned.clone() } else { yes_no(r.received) },
+                name,
+                received,
                 r.sequence.map_or(String::new(), |s| s.to_string()),
                 created.map_or(String::new(), |t| t.format("%m-%d %H:%M").to_string()),
                 r.inside_window.map_or(String::new(), yes_no),
-                if r.received { report_text_mark(lang, r) } else { String::new() },
+                if r.received && !r.own { report_text_mark(lang, r) } else { String::new() },
                 count(|c| c.schools),
                 count(|c| c.approved),
                 count(|c| c.returned),
