@@ -52,7 +52,48 @@ pub enum Command {
     Key(KeyCommand),
     #[command(subcommand)]
     City(CityCommand),
+    Receive(ReceiveArgs),
+    Status(StatusArgs),
+    SendBack(SendBackArgs),
     Demo,
+}
+
+/// `receive`: at a city the counties' bundles, at a province the cities'.
+#[derive(Debug, Args)]
+pub struct ReceiveArgs {
+    #[arg(required = true, value_name = "BUNDLE")]
+    pub bundles: Vec<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD", required = true)]
+    pub period: Period,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `send-back`: a signed return notice to a unit below, or with `--cancel` its cancellation.
+#[derive(Debug, Args)]
+pub struct SendBackArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD", required = true)]
+    pub period: Period,
+    #[arg(long, value_name = "CODE", required = true)]
+    pub unit: String,
+    #[arg(long, value_name = "TEXT", required_unless_present = "cancel", conflicts_with = "cancel")]
+    pub reason: Option<String>,
+    #[arg(long)]
+    pub cancel: bool,
+    #[arg(long, value_name = "TEXT", requires = "cancel")]
+    pub note: Option<String>,
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -347,6 +388,13 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                 .action(clap::ArgAction::Version)
                 .help(h.help_version.as_str()),
         );
+    // `verify`, the receiving levels' `receive` and the city's older names take the same.
+    let receive_help = [
+        ("bundles", &h.help_verify_bundles),
+        ("allowed_signers", &h.help_verify_allowed_signers),
+        ("json", &h.help_json),
+    ];
+    let status_help = [("period", &h.help_period), ("json", &h.help_json)];
     let cmd = args(
         cmd,
         &[("db", &h.help_db), ("config", &h.help_config), ("lang", &h.help_lang), ("period", &h.help_screen_period)],
@@ -395,14 +443,7 @@ pub fn localized_command(lang: Lang) -> clap::Command {
         )
     })
     .mut_subcommand("verify", |c| {
-        args(
-            c.about(h.help_verify.as_str()).help_template(h.help_template.as_str()),
-            &[
-                ("bundles", &h.help_verify_bundles),
-                ("allowed_signers", &h.help_verify_allowed_signers),
-                ("json", &h.help_json),
-            ],
-        )
+        args(c.about(h.help_verify.as_str()).help_template(h.help_template.as_str()), &receive_help)
     })
     .mut_subcommand("reopen", |c| {
         args(
@@ -518,24 +559,34 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                 )
             })
     })
+    .mut_subcommand("receive", |c| {
+        args(c.about(h.help_receive.as_str()).help_template(h.help_template.as_str()), &receive_help)
+    })
+    .mut_subcommand("status", |c| {
+        args(c.about(h.help_status.as_str()).help_template(h.help_template.as_str()), &status_help)
+    })
+    .mut_subcommand("send-back", |c| {
+        args(
+            c.about(h.help_send_back.as_str()).help_template(h.help_template.as_str()),
+            &[
+                ("period", &h.help_period),
+                ("unit", &h.help_send_back_unit),
+                ("reason", &h.help_city_return_reason),
+                ("cancel", &h.help_send_back_cancel),
+                ("note", &h.help_city_cancel_return_note),
+                ("out", &h.help_city_return_out),
+                ("json", &h.help_json),
+            ],
+        )
+    })
     .mut_subcommand("city", |c| {
         c.about(h.help_city.as_str())
             .help_template(h.help_template.as_str())
             .mut_subcommand("import", |p| {
-                args(
-                    p.about(h.help_city_import.as_str()).help_template(h.help_template.as_str()),
-                    &[
-                        ("bundles", &h.help_verify_bundles),
-                        ("allowed_signers", &h.help_verify_allowed_signers),
-                        ("json", &h.help_json),
-                    ],
-                )
+                args(p.about(h.help_city_import.as_str()).help_template(h.help_template.as_str()), &receive_help)
             })
             .mut_subcommand("status", |p| {
-                args(
-                    p.about(h.help_city_status.as_str()).help_template(h.help_template.as_str()),
-                    &[("period", &h.help_period), ("json", &h.help_json)],
-                )
+                args(p.about(h.help_city_status.as_str()).help_template(h.help_template.as_str()), &status_help)
             })
             .mut_subcommand("report", |p| {
                 args(

@@ -29,6 +29,7 @@ pub struct Config {
     pub backup: Backup,
     pub keys: KeyBindings,
     pub city: City,
+    pub province: Province,
     pub limits: SheetLimits,
 }
 
@@ -37,6 +38,7 @@ pub struct Config {
 pub enum Level {
     County,
     City,
+    Province,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,12 +104,80 @@ pub enum BandwidthDenominator {
 #[serde(deny_unknown_fields)]
 pub struct City {
     pub name: String,
+    /// The city's code (e.g. 410100): the principal its reports to the province are signed as.
+    pub code: String,
+    /// The province it reports to: the signer of the province's return notices.
+    pub province: String,
     pub counties: Vec<CountyRef>,
     pub trusted_keys: String,
     /// The counties' reporting days (of the month after the period): a county's report is on
     /// time (主动上报) when it was made inside them and received by the end of them or of the
     /// city's own `[period] window`, whichever is later.
     pub county_window: [u8; 2],
+}
+
+/// A province's copy: the cities it receives, and how it judges them on time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Province {
+    pub name: String,
+    pub code: String,
+    pub cities: Vec<CityRef>,
+    pub trusted_keys: String,
+    /// The cities' reporting days: a city's report is on time (主动上报) when it was made inside
+    /// them and received by the end of them or of the province's own `[period] window`.
+    pub city_window: [u8; 2],
+}
+
+/// A city of the province. Its counties are the codes that share its first four digits, and
+/// those listed here (a 省直管县 such as 济源 reported through it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CityRef {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub counties: Vec<String>,
+}
+
+impl CityRef {
+    /// Whether `county_code` is one of this city's counties.
+    pub fn has_county(&self, county_code: &str) -> bool {
+        let prefix = |c: &str| c.get(..4).map(str::to_string);
+        (prefix(county_code).is_some() && prefix(county_code) == prefix(&self.code))
+            || self.counties.iter().any(|c| c == county_code)
+    }
+}
+
+impl Config {
+    /// The units this level receives reports from: a city's counties, a province's cities (as
+    /// code and name); none at a county.
+    pub fn units_below(&self) -> Vec<CountyRef> {
+        match self.level {
+            Level::County => Vec::new(),
+            Level::City => self.city.counties.clone(),
+            Level::Province => {
+                self.province.cities.iter().map(|c| CountyRef { code: c.code.clone(), name: c.name.clone() }).collect()
+            }
+        }
+    }
+
+    /// The reporting days of the units below (the county window at a city, the city window at a
+    /// province).
+    pub fn units_window(&self) -> [u8; 2] {
+        match self.level {
+            Level::Province => self.province.city_window,
+            _ => self.city.county_window,
+        }
+    }
+
+    /// The name this copy signs return notices as: the city's or the province's.
+    pub fn sender_name(&self) -> String {
+        match self.level {
+            Level::Province => self.province.name.trim().to_string(),
+            _ => self.city.name.trim().to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -278,7 +348,11 @@ impl Paths {
 
     /// The city's trusted keys file: `[city] trusted_keys`, relative to the config's folder.
     pub fn trusted_keys(&self, config: &Config) -> PathBuf {
-        let file = Path::new(config.city.trusted_keys.trim());
+        let file = match config.level {
+            Level::Province => config.province.trusted_keys.trim(),
+            _ => config.city.trusted_keys.trim(),
+        };
+        let file = Path::new(file);
         match self.config.parent() {
             Some(dir) if file.is_relative() => dir.join(file),
             _ => file.to_path_buf(),

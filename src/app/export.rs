@@ -39,7 +39,7 @@ pub struct ExportDialog {
 impl ExportDialog {
     /// Whether this export must be forced with a reason.
     pub fn needs_reason(&self) -> bool {
-        !self.preview.pending.is_empty() || self.report_text.is_none()
+        !self.preview.pending.is_empty() || self.report_text.is_none() || !self.preview.units_not_on_time.is_empty()
     }
 }
 
@@ -64,7 +64,9 @@ impl App {
                     &m.screen_export_reported,
                     &[("period", &period), ("sequence", &bundle.sequence), ("path", &bundle.path)],
                 )),
-                None if settings.config.county.code.trim().is_empty() => self.error(m.export_no_county_code.clone()),
+                None if crate::bundle::upward::Reporter::of(&settings.config).is_err() => {
+                    self.error(m.export_no_county_code.clone())
+                }
                 None => {
                     let out_dir = settings.out_dir.clone();
                     let last = preview.last_report_text.clone().unwrap_or_default();

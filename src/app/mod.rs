@@ -52,6 +52,8 @@ pub struct Settings {
     pub export: Option<ExportSettings>,
     /// A city's copy: the counties' data is shown, never changed.
     pub city: bool,
+    /// A province's copy: the units below are cities.
+    pub province: bool,
     /// A city's counties (config `[city] counties`), for the county board.
     pub counties: Vec<crate::config::CountyRef>,
     /// Config `[backup] remind_after_days` (0: no reminder).
@@ -71,6 +73,7 @@ impl Settings {
             // A city's screen is the city's, whatever county its first school is in.
             place: match config.level {
                 crate::config::Level::City => config.city.name.trim().to_string(),
+                crate::config::Level::Province => config.province.name.trim().to_string(),
                 crate::config::Level::County => [county.city.as_str(), county.name.as_str()]
                     .into_iter()
                     .filter(|s| !s.is_empty())
@@ -83,11 +86,9 @@ impl Settings {
             color,
             database,
             export: None,
-            city: config.level == crate::config::Level::City,
-            counties: match config.level {
-                crate::config::Level::City => config.city.counties.clone(),
-                crate::config::Level::County => Vec::new(),
-            },
+            city: config.level != crate::config::Level::County,
+            province: config.level == crate::config::Level::Province,
+            counties: config.units_below(),
             remind_after_days: config.backup.remind_after_days,
             report_texts_dir: None,
         }

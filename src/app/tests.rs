@@ -451,6 +451,8 @@ pub(crate) fn city_store() -> Store {
             }),
             signer: Signer { public_key: String::new(), fingerprint: "SHA256:x".into() },
             files: Vec::new(),
+            level: None,
+            units: Vec::new(),
         };
         let record = crate::store::CityBundle {
             county_code: code.into(),

@@ -39,6 +39,47 @@ pub struct CountyStatus {
     /// The city's return of the current report, sent and not cancelled: the county is to
     /// report again.
     pub returned: Option<StandingReturn>,
+    /// At a province: a city's report's counties and auditors (seed 000 附件3, seed 001 附件2).
+    pub units: Option<UnitsSummary>,
+}
+
+/// A city's counties as its report gives them, and its auditors' 主动上报 (the city's auditor
+/// and each county's: on time as the province judged the city and the city its counties).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitsSummary {
+    pub counties: usize,
+    pub on_time: usize,
+    pub late: usize,
+    pub missing: usize,
+    /// 审核员总数: the city's own and one per county.
+    pub auditors: u64,
+    /// 主动上报数.
+    pub active: u64,
+    /// 系统上报: the rest.
+    pub system: u64,
+    /// 主动上报率, hundredths of a percent.
+    pub active_rate: Option<crate::domain::stats::Rate>,
+}
+
+impl UnitsSummary {
+    /// From a city's manifest and whether the city itself reported on time.
+    pub fn of(mf: &Manifest, city_on_time: bool) -> UnitsSummary {
+        let counties = mf.units.len();
+        let on_time = mf.units.iter().filter(|u| u.on_time).count();
+        let missing = mf.units.iter().filter(|u| u.report.is_none()).count();
+        let auditors = 1 + counties as u64;
+        let active = u64::from(city_on_time) + on_time as u64;
+        UnitsSummary {
+            counties,
+            on_time,
+            late: counties - on_time - missing,
+            missing,
+            auditors,
+            active,
+            system: auditors - active,
+            active_rate: crate::domain::stats::Rate::of(active, auditors),
+        }
+    }
 }
 
 /// A return notice the city sent for a county's current report and has not cancelled.
@@ -103,6 +144,16 @@ pub fn statuses(store: &Store, counties: &[CountyRef], period: Period) -> Result
                 .map(|n| StandingReturn { at: n.created_at, reason: n.note, file_name: n.file_name }),
             None => None,
         };
+        let units = manifest
+            .as_ref()
+            .filter(|mf| mf.level == Some(crate::bundle::manifest::ReportLevel::City))
+            .map(|mf| UnitsSummary::of(mf, bundle.is_some_and(|b| b.inside_window)));
+        // A city's report states its 直属 schools' counts only: its schools are all those its
+        // report carries, as received.
+        let counts = match (&units, &manifest) {
+            (Some(_), _) => Some(StateCounts::of(store.claimed_states(&period.to_string(), &c.code)?)),
+            (None, mf) => mf.as_ref().map(|mf| mf.counts.clone()),
+        };
         Ok::<_, StoreError>(CountyStatus {
             county_code: c.code.clone(),
             county: c.name.clone(),
@@ -112,11 +163,12 @@ pub fn statuses(store: &Store, counties: &[CountyRef], period: Period) -> Result
             inside_window: bundle.map(|b| b.inside_window),
             forced: manifest.as_ref().and_then(|mf| mf.forced.as_ref().map(|f| f.reason.clone())),
             report_text: manifest.as_ref().and_then(|mf| mf.report_text.clone()),
-            counts: manifest.map(|mf| mf.counts),
+            counts,
             signer: bundle.map(|b| b.signer.clone()),
             conflicts: conflicts_of(&c.code),
             returned,
             own: false,
+            units,
         })
     }) {
         rows.push(row?);
@@ -141,6 +193,7 @@ fn own_row(states: &[crate::domain::ReviewState]) -> CountyStatus {
         report_text: None,
         conflicts: Vec::new(),
         returned: None,
+        units: None,
     }
 }
 
@@ -151,7 +204,13 @@ pub fn report_text_mark(lang: Lang, row: &CountyStatus) -> String {
 }
 
 /// "已收到 2/3 个县区，按时上报 1 个；未收到：金水区".
-pub fn summary(lang: Lang, rows: &[CountyStatus]) -> String {
+/// The word for the units below: 县区 at a city, 市州 at a province.
+pub fn units_word(lang: Lang, province: bool) -> &'static str {
+    let m = lang.msg();
+    if province { &m.word_cities } else { &m.word_counties }
+}
+
+pub fn summary(lang: Lang, rows: &[CountyStatus], province: bool) -> String {
     let m = lang.msg();
     let rows: Vec<&CountyStatus> = rows.iter().filter(|r| !r.own).collect();
     let received = rows.iter().filter(|r| r.received).count();
@@ -160,7 +219,13 @@ pub fn summary(lang: Lang, rows: &[CountyStatus]) -> String {
     let missing = if missing.is_empty() { m.city_none.clone() } else { missing.join("、") };
     let mut text = fill(
         &m.city_status_summary,
-        &[("received", &received), ("total", &rows.len()), ("on_time", &on_time), ("missing", &missing)],
+        &[
+            ("received", &received),
+            ("total", &rows.len()),
+            ("on_time", &on_time),
+            ("missing", &missing),
+            ("units", &units_word(lang, province)),
+        ],
     );
     let conflicted: std::collections::BTreeSet<&str> =
         rows.iter().flat_map(|r| r.conflicts.iter().map(|c| c.school_code.as_str())).collect();

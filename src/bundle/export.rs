@@ -15,9 +15,12 @@ use chrono::{DateTime, FixedOffset};
 
 use super::archive;
 use super::keys::{self, KeyError, SigningKey};
-use super::manifest::{self, Auditor, FileEntry, Forced, MANIFEST, Manifest, Replaced, SIGNATURE, StateCounts, Window};
+use super::manifest::{
+    self, Auditor, FileEntry, Forced, MANIFEST, Manifest, Replaced, ReportLevel, SIGNATURE, StateCounts, Window,
+};
 use super::report_text::{self, ReportText, ReportTextError};
 use super::tables::{self, Letterhead};
+use super::upward::{Lag, Reporter, Unit};
 use crate::config::Config;
 use crate::domain::dispatch::DispatchLists;
 use crate::domain::period::ReportingWindow;
@@ -41,6 +44,8 @@ pub struct Preview {
     pub reported: Option<BundleRecord>,
     /// The 月报文本 the period's last bundle carried, as given then: offered again.
     pub last_report_text: Option<String>,
+    /// At a city: its counties missing, late or sent back (none at a county).
+    pub units_not_on_time: Vec<(String, String, Lag)>,
 }
 
 /// A bundle written and on record.
@@ -60,13 +65,16 @@ pub struct Exported {
 pub enum ExportError {
     #[error("[county] code is not set")]
     NoCountyCode,
+    /// A province reports to no one: its circular is `shenhe report`.
+    #[error("a province does not export")]
+    TopLevel,
     /// 附件5 says 填表人 and 联系电话 are 必填: every form of the bundle would print them blank.
     #[error("[auditor] {missing} is not set")]
     NoAuditor { missing: &'static str },
     #[error("period {period} is reported already (bundle {sequence})")]
     Reported { period: Period, sequence: u32 },
     #[error("{} schools are not decided yet", schools.len())]
-    Pending { schools: Vec<(String, String, ReviewState)>, no_report_text: bool },
+    Pending { schools: Vec<(String, String, ReviewState)>, no_report_text: bool, units: Vec<(String, String, Lag)> },
     /// Every 上报 carries the 月报文本 (seed 004 §3.2); without one it needs `--force --reason`.
     #[error("no report text")]
     NoReportText { last: Option<String> },
@@ -93,11 +101,20 @@ impl ExportError {
         let m = lang.msg();
         match self {
             ExportError::NoCountyCode => m.export_no_county_code.clone(),
+            ExportError::TopLevel => m.export_top_level.clone(),
             ExportError::NoAuditor { missing } => fill(&m.export_no_auditor, &[("keys", missing)]),
             ExportError::Reported { period, sequence } => {
                 fill(&m.export_reported, &[("period", period), ("sequence", sequence)])
             }
-            ExportError::Pending { schools, no_report_text } => {
+            ExportError::Pending { schools, no_report_text, units } if schools.is_empty() => {
+                let mut text = units_text(lang, units);
+                if *no_report_text {
+                    text.push('\n');
+                    text.push_str(&m.export_pending_no_report_text);
+                }
+                text
+            }
+            ExportError::Pending { schools, no_report_text, units } => {
                 let shown: Vec<String> = schools
                     .iter()
                     .take(20)
@@ -110,6 +127,10 @@ impl ExportError {
                 if more > 0 {
                     text.push('\n');
                     text.push_str(&fill(&m.export_pending_more, &[("count", &more)]));
+                }
+                if !units.is_empty() {
+                    text.push('\n');
+                    text.push_str(&units_text(lang, units));
                 }
                 if *no_report_text {
                     text.push('\n');
@@ -143,6 +164,21 @@ impl ExportError {
     }
 }
 
+/// "未上报：金水区（410105）；逾期：二七区（410103）；已退回：无" and what to do.
+fn units_text(lang: Lang, units: &[(String, String, Lag)]) -> String {
+    let m = lang.msg();
+    let list = |lag: Lag| -> String {
+        let names: Vec<String> = units
+            .iter()
+            .filter(|u| u.2 == lag)
+            .map(|(code, name, _)| format!("{}（{}）", printable(name), printable(code)))
+            .collect();
+        if names.is_empty() { m.city_none.clone() } else { names.join("、") }
+    };
+    let (missing, late, returned) = (list(Lag::Missing), list(Lag::Late), list(Lag::Returned));
+    fill(&m.export_units_not_on_time, &[("missing", &missing), ("late", &late), ("returned", &returned)])
+}
+
 /// The bundle's file name: `<county_code>_<period>_<n>.zip`.
 pub fn file_name(county_code: &str, period: Period, sequence: u32) -> String {
     format!("{county_code}_{period}_{sequence}.zip")
@@ -155,7 +191,8 @@ pub fn preview(
     period: Period,
     now: DateTime<FixedOffset>,
 ) -> Result<Preview, ExportError> {
-    preview_of(store, config, period, now, &store.school_records(period)?)
+    let units = super::upward::units(store, config, period)?;
+    preview_of(store, config, period, now, &super::upward::own_records(store, period)?, &units)
 }
 
 /// [`preview`] over the period's schools as read already (an export reads them once).
@@ -165,6 +202,7 @@ fn preview_of(
     period: Period,
     now: DateTime<FixedOffset>,
     records: &[SchoolRecord],
+    units: &[Unit],
 ) -> Result<Preview, ExportError> {
     let last = store.bundles(period)?.pop();
     let reported = if store.period_reported(period)? { last.clone() } else { None };
@@ -174,13 +212,14 @@ fn preview_of(
     Ok(Preview {
         period,
         sequence,
-        file_name: file_name(config.county.code.trim(), period, sequence),
+        file_name: file_name(&Reporter::of(config).map(|r| r.code).unwrap_or_default(), period, sequence),
         counts: state_counts(records),
         pending: pending(records),
         window,
         inside_window: window.first <= today && today <= window.last,
         last_report_text: last.and_then(|b| b.report_text),
         reported,
+        units_not_on_time: super::upward::not_on_time(units),
     })
 }
 
@@ -206,10 +245,7 @@ pub fn export(
     key: impl FnOnce() -> Result<SigningKey, KeyError>,
     request: Request<'_>,
 ) -> Result<Exported, ExportError> {
-    let code = config.county.code.trim();
-    if code.is_empty() {
-        return Err(ExportError::NoCountyCode);
-    }
+    let who = Reporter::of(config)?;
     let auditor = &config.auditor;
     match (auditor.name.trim().is_empty(), auditor.phone.trim().is_empty()) {
         (true, true) => return Err(ExportError::NoAuditor { missing: "name, phone" }),
@@ -223,8 +259,9 @@ pub fn export(
     }
     let text = request.report_text.map(report_text::read).transpose()?;
     let store = store.begin_export()?;
-    let records = store.school_records(period)?;
-    let preview = preview_of(&store, config, period, request.now, &records)?;
+    let records = super::upward::own_records(&store, period)?;
+    let units = super::upward::units(&store, config, period)?;
+    let preview = preview_of(&store, config, period, request.now, &records, &units)?;
     if let Some(last) = &preview.reported {
         return Err(ExportError::Reported { period, sequence: last.sequence });
     }
@@ -233,8 +270,12 @@ pub fn export(
         Some(reason) => {
             Some(Forced { reason: reason.to_string(), pending: preview.pending.iter().map(|p| p.0.clone()).collect() })
         }
-        None if !preview.pending.is_empty() => {
-            return Err(ExportError::Pending { schools: preview.pending, no_report_text: text.is_none() });
+        None if !preview.pending.is_empty() || !preview.units_not_on_time.is_empty() => {
+            return Err(ExportError::Pending {
+                schools: preview.pending,
+                no_report_text: text.is_none(),
+                units: preview.units_not_on_time,
+            });
         }
         None if text.is_none() => return Err(ExportError::NoReportText { last: preview.last_report_text }),
         None => None,
@@ -245,15 +286,25 @@ pub fn export(
     }
     let key = key()?;
     let replaces = store.bundles(period)?.pop().map(|last| Replaced { sequence: last.sequence, sha256: last.sha256 });
-    let files = contents(&store, config, period, request.now, &records, text.as_ref())?;
+    let mut files = contents(&store, config, &who, period, request.now, &records, text.as_ref())?;
+    if who.level == ReportLevel::City {
+        let letterhead = letterhead(config, &who, period, request.now);
+        let tables = super::upward::city_tables(&store, config, period, &units, &letterhead, request.now.naive_utc())?;
+        files.push(("city_tables.xlsx".to_string(), tables));
+        for unit in &units {
+            if let (Some(report), Some(zip)) = (&unit.report.report, &unit.zip) {
+                files.push((report.path.clone(), zip.clone()));
+            }
+        }
+    }
     let build = |e: zip::result::ZipError| ExportError::Build(e.to_string());
     let named: Vec<(&str, &[u8])> = files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())).collect();
     let deflated = archive::deflate(&named, request.now.naive_local()).map_err(build)?;
     let manifest = Manifest {
         format: manifest::FORMAT.to_string(),
-        county_code: code.to_string(),
-        county: config.county.name.trim().to_string(),
-        city: config.county.city.trim().to_string(),
+        county_code: who.code.clone(),
+        county: who.name.clone(),
+        city: who.parent.clone(),
         period: period.to_string(),
         sequence: preview.sequence,
         replaces,
@@ -279,6 +330,8 @@ pub fn export(
                 stored_sha256: stored.clone(),
             })
             .collect(),
+        level: who.manifest_level(),
+        units: units.into_iter().map(|u| u.report).collect(),
     };
     let manifest_bytes = manifest.to_bytes();
     let signature = key.sign(&manifest_bytes).map_err(|e| ExportError::Build(e.to_string()))?;
@@ -390,6 +443,7 @@ fn pending(records: &[SchoolRecord]) -> Vec<(String, String, ReviewState)> {
 fn contents(
     store: &Store,
     config: &Config,
+    who: &Reporter,
     period: Period,
     now: DateTime<FixedOffset>,
     records: &[SchoolRecord],
@@ -401,22 +455,18 @@ fn contents(
     let by_type: Vec<_> =
         stats::by_school_type(&data).into_iter().map(|(t, counts)| (t, counts.figures(denominator))).collect();
     let lists = DispatchLists::of(&data);
-    let letterhead = Letterhead {
-        city: config.county.city.trim().to_string(),
-        county: config.county.name.trim().to_string(),
-        county_code: config.county.code.trim().to_string(),
-        period,
-        auditor_name: config.auditor.name.trim().to_string(),
-        auditor_phone: config.auditor.phone.trim().to_string(),
-        date: now.date_naive(),
-    };
+    let letterhead = letterhead(config, who, period, now);
+    // At a city, a county's returned school is the county's: only the 直属 ones are listed.
+    let own: std::collections::HashSet<&str> = records.iter().map(|r| r.data.school_code.as_str()).collect();
+    let mut returned = store.returned_schools(period)?;
+    returned.retain(|r| own.contains(r.school_code.as_str()));
     let workbook = tables::county_workbook(&letterhead, &total, &by_type, &lists, now.naive_utc())
         .map_err(|e| ExportError::Build(e.to_string()))?;
     let mut files = vec![
-        (README.to_string(), readme(&letterhead, text).into_bytes()),
+        (README.to_string(), readme(&letterhead, who, text).into_bytes()),
         ("schools.csv".to_string(), tables::schools_csv(records)),
         ("findings.csv".to_string(), tables::findings_csv(&store.findings(period, true)?)),
-        ("returned.csv".to_string(), tables::returned_csv(&store.returned_schools(period)?)),
+        ("returned.csv".to_string(), tables::returned_csv(&returned)),
         ("review_log.csv".to_string(), tables::review_log_csv(&store.log_entries(period)?)),
         ("statistics.csv".to_string(), tables::statistics_csv(&letterhead, &total, &by_type)),
         ("dispatch.csv".to_string(), tables::dispatch_csv(&letterhead, &lists)),
@@ -428,17 +478,44 @@ fn contents(
     Ok(files)
 }
 
+/// The forms' header: a county's tables under its city and name; a city's own (直属) under
+/// the city, as 直属.
+fn letterhead(config: &Config, who: &Reporter, period: Period, now: DateTime<FixedOffset>) -> Letterhead {
+    let (city, county) = match who.level {
+        ReportLevel::County => (who.parent.clone(), who.name.clone()),
+        ReportLevel::City => (who.name.clone(), super::city_status::OWN_ROW.to_string()),
+    };
+    Letterhead {
+        city,
+        county,
+        county_code: who.code.clone(),
+        period,
+        auditor_name: config.auditor.name.trim().to_string(),
+        auditor_phone: config.auditor.phone.trim().to_string(),
+        date: now.date_naive(),
+    }
+}
+
 /// The note for whoever opens the bundle by hand.
 pub const README: &str = "说明.txt";
 
 /// 说明.txt: what is inside and how to check it, with or without shenhe. Chinese only: it is
 /// read by the city's clerk, like the tables beside it.
-fn readme(h: &Letterhead, text: Option<&ReportText>) -> String {
+fn readme(h: &Letterhead, who: &Reporter, text: Option<&ReportText>) -> String {
     let report_text = match text {
         Some(t) => format!("- {:<20} 本期月报文本（原文件名：{}）\n", t.entry(), t.name),
         None => "（本包未附月报文本：见 manifest.json 中 forced 的原因）\n".to_string(),
     };
     let area = format!("{}{}", h.city, h.county);
+    let city = match who.level {
+        ReportLevel::County => String::new(),
+        ReportLevel::City => "- city_tables.xlsx     全市统计表（附件1 填报率、附件3 主动上报率、附件4 网络情况、附件5 半月调度表），按县区分行
+             - counties/            各县区本期现行上报包，原样收录（逐个用 shenhe verify 或下面的 ssh-keygen 方法核验；
+                                    县区的签名公钥由市州在 manifest.json 的 units 中列明；未上报的县区 report 为 null）
+             以上 schools.csv 至 county_tables.xlsx 只含市州直属学校。
+"
+            .to_string(),
+    };
     let text = format!(
         "{area}（{code}）{period} 教育信息化数据审核上报包\n\
          \n\
@@ -452,6 +529,7 @@ fn readme(h: &Letterhead, text: Option<&ReportText>) -> String {
          - statistics.csv       统计表（填报率、互联网接入率、带宽 100M 以上比例、多媒体教室比例）\n\
          - dispatch.csv         未联网、带宽不足 100M、无多媒体教室学校名单（半月调度表）\n\
          - county_tables.xlsx   以上两张表的 Excel 版\n\
+         {city}\
          {report_text}\
          CSV 文件为 UTF-8（带 BOM），可直接用 Excel 打开。\n\
          \n\

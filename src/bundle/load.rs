@@ -59,6 +59,30 @@ pub fn manifest(bundle: &[u8]) -> Result<super::manifest::Manifest, String> {
     serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", super::manifest::MANIFEST))
 }
 
+/// The schools one report carries, with the manifest of the bundle they came in.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub manifest: super::manifest::Manifest,
+    pub schools: Vec<ReportedSchool>,
+}
+
+/// Every school of a (verified) report: a county's, or a city's own (直属) schools followed by
+/// those of each county's report it carries (verified with it, see `verify_city`).
+pub fn groups(bundle: &[u8]) -> Result<Vec<Group>, String> {
+    let manifest = manifest(bundle)?;
+    let mut out = vec![Group { schools: schools(bundle)?, manifest: manifest.clone() }];
+    if manifest.level == Some(super::manifest::ReportLevel::City) {
+        let mut archive = Opened::new(bundle, LIMITS).map_err(|e| format!("{e:?}"))?;
+        for unit in &manifest.units {
+            let Some(report) = &unit.report else { continue };
+            let inner =
+                archive.read(&report.path, LIMITS.entry_bytes).map_err(|e| format!("{}: {e:?}", report.path))?;
+            out.push(Group { manifest: self::manifest(&inner)?, schools: schools(&inner)? });
+        }
+    }
+    Ok(out)
+}
+
 /// Takes off the `'` the CSV's guard put before text (`crate::csv_text`): what the county
 /// wrote comes back exactly.
 fn unguard(data: &mut SubmissionData) {

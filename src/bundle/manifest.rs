@@ -43,6 +43,46 @@ pub struct Manifest {
     pub report_text: Option<ReportTextRef>,
     pub signer: Signer,
     pub files: Vec<FileEntry>,
+    /// Who reports: a county (absent, as in every bundle before cities reported) or a city,
+    /// whose report carries its counties' under `counties/`. At a city's report `county_code`
+    /// and `county` name the city and `city` its province.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<ReportLevel>,
+    /// At a city's report: each county of the city, its report or none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<UnitReport>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportLevel {
+    County,
+    City,
+}
+
+/// One county in a city's report, as the city vouches for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitReport {
+    pub code: String,
+    pub name: String,
+    /// Its current report, carried byte for byte; none: it sent nothing (the system's
+    /// 自动上报, counted as 系统上报).
+    pub report: Option<UnitBundle>,
+    /// 主动上报, as the city judged it: made inside the county window and received in time.
+    pub on_time: bool,
+}
+
+/// A county's report inside a city's: where it is, which it is, and the key that signed it
+/// (the province trusts city keys only; the city vouches for its counties').
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitBundle {
+    /// Its entry in the city's bundle: `counties/<code>_<period>_<n>.zip`.
+    pub path: String,
+    pub sequence: u32,
+    pub sha256: String,
+    pub signer: Signer,
+    pub created_at: String,
+    pub received_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,5 +15,7 @@ pub mod manifest;
 pub mod notice;
 pub mod report_text;
 pub mod tables;
+pub mod upward;
 pub mod verify;
+pub mod verify_city;
 mod workbook;

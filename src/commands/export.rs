@@ -110,6 +110,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
     let window = &done.manifest.window;
     let timing = if done.manifest.inside_window { &m.export_inside_window } else { &m.export_outside_window };
     say!("{}", fill(timing, &[("first", &window.first), ("last", &window.last)]));
-    say!("{}", fill(&m.export_fingerprint, &[("fingerprint", &done.manifest.signer.fingerprint)]));
+    let above = if done.manifest.level.is_some() { &m.word_province } else { &m.word_city };
+    say!("{}", fill(&m.export_fingerprint, &[("fingerprint", &done.manifest.signer.fingerprint), ("above", above)]));
     Ok(())
 }

@@ -177,9 +177,8 @@ fn held_below(
 ) -> Result<std::collections::HashMap<String, String>, Failure> {
     let m = ctx.lang.msg();
     let held = store.held_below(&period.to_string()).map_err(|e| Failure::refused(e.user_message(ctx.lang)))?;
-    let name = |code: &str| {
-        ctx.config.city.counties.iter().find(|c| c.code == code).map(|c| c.name.clone()).unwrap_or_default()
-    };
+    let name =
+        |code: &str| ctx.config.units_below().into_iter().find(|c| c.code == code).map(|c| c.name).unwrap_or_default();
     Ok(held
         .into_iter()
         .map(|(school, claim)| {

@@ -39,7 +39,9 @@ pub fn run(ctx: &Context, command: KeyCommand) -> Outcome {
         }
         KeyCommand::Show { allowed_signers, json } => {
             let key = keys::load(dir).map_err(refused)?;
-            let code = ctx.config.county.code.trim();
+            // The principal it signs reports as: the county's code, or at a city the city's.
+            let code = crate::bundle::upward::Reporter::of(&ctx.config).map(|r| r.code).unwrap_or_default();
+            let code = code.as_str();
             if allowed_signers && code.is_empty() {
                 return Err(Failure::usage(fill(&m.key_needs_county_code, &[("config", &ctx.paths.config.display())])));
             }

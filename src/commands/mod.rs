@@ -113,6 +113,9 @@ pub fn run(ctx: &Context, command: Option<Command>, period: Option<Period>) -> O
         Some(Command::Config(c)) => config_cmd::run(ctx, c),
         Some(Command::Key(k)) => key::run(ctx, k),
         Some(Command::City(c)) => city::run(ctx, c),
+        Some(Command::Receive(a)) => city::receive_all(ctx, a),
+        Some(Command::Status(a)) => city::status(ctx, a),
+        Some(Command::SendBack(a)) => city::send_back(ctx, a),
         Some(Command::Demo) => demo::run(ctx),
         None => review::run(ctx, period),
     }

@@ -51,10 +51,13 @@ pub fn take(ctx: &Context, store: &Store, path: &std::path::Path) -> Result<Take
             &[("path", &trusted.display()), ("reason", &signers_message(&e, lang))],
         ))
     })?;
-    let city = ctx.config.county.city.trim();
-    let (head, notice) = city_return::read(&bytes, &signers, city, crate::clock::now().to_utc())
+    // From the level above, to this unit: a county's city, or a city's province.
+    let (above, ours) = match ctx.config.level {
+        crate::config::Level::City => (ctx.config.city.province.trim(), ctx.config.city.code.trim()),
+        _ => (ctx.config.county.city.trim(), ctx.config.county.code.trim()),
+    };
+    let (head, notice) = city_return::read(&bytes, &signers, above, crate::clock::now().to_utc())
         .map_err(|r| Failure::refused(fill(&m.reopen_notice_refused, &[("reason", &r.user_message(lang))])))?;
-    let ours = ctx.config.county.code.trim();
     if head.county_code != ours {
         return Err(Failure::refused(fill(
             &m.reopen_notice_other_county,

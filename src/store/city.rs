@@ -142,6 +142,21 @@ impl Store {
         Ok(states)
     }
 
+    /// The review states of the schools `unit_code`'s current report holds in `period`.
+    pub fn claimed_states(&self, period: &str, unit_code: &str) -> Result<Vec<crate::domain::ReviewState>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.state FROM submissions s WHERE s.period = ?1 AND
+                 (SELECT c.county_code FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code
+                  ORDER BY c.id LIMIT 1) = ?2",
+        )?;
+        let rows = stmt.query_map(params![period, unit_code], |r| r.get::<_, String>(0))?;
+        let mut states = Vec::new();
+        for key in rows {
+            states.push(crate::domain::ReviewState::from_key(&key?).unwrap_or(crate::domain::ReviewState::Submitted));
+        }
+        Ok(states)
+    }
+
     /// How many bundles of `county_code` for `period` are on record, current or not.
     pub fn city_bundle_count(&self, county_code: &str, period: &str) -> Result<u32, StoreError> {
         Ok(self.conn.query_row(

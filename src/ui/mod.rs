@@ -132,7 +132,7 @@ fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         first.push_str(&format!("  {text}"));
     }
     if let Some(board) = app.board.as_ref().filter(|b| b.shown) {
-        let summary = crate::bundle::city_status::summary(lang, &board.rows);
+        let summary = crate::bundle::city_status::summary(lang, &board.rows, app.settings.province);
         let lines = vec![Line::styled(first, theme.header()), Line::styled(format!(" {summary}"), theme.title())];
         frame.render_widget(Paragraph::new(lines), area);
         frame.buffer_mut().set_style(Rect { height: 1, ..area }, theme.header());

@@ -1,5 +1,6 @@
 //! A county's bundle with its manifest edited and signed again by the county's own key: what a
 //! county (or someone holding its key) could send that no shenhe export writes.
+#![allow(dead_code)]
 
 use std::path::Path;
 
@@ -21,4 +22,38 @@ pub fn resigned(bundle: &[u8], keys_dir: &Path, edit: impl FnOnce(&mut serde_jso
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     let deflated = archive::deflate(&refs[2..], at).unwrap();
     archive::write(&refs[..2], &deflated, at).unwrap()
+}
+
+/// `bundle` with the file at `path` replaced by `bytes` (its manifest entry made to match, as a
+/// signer who changed it would), `edit` applied to the manifest, re-signed with the key in
+/// `keys_dir`.
+pub fn resigned_with_file(
+    bundle: &[u8],
+    keys_dir: &Path,
+    path: &str,
+    bytes: Vec<u8>,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> Vec<u8> {
+    let mut opened = Opened::new(bundle, LIMITS).unwrap();
+    let names = opened.names().to_vec();
+    let mut files: Vec<(String, Vec<u8>)> =
+        names.iter().map(|n| (n.clone(), opened.read(n, LIMITS.entry_bytes).unwrap())).collect();
+    let at_file = files.iter().position(|(n, _)| n == path).expect("the file is in the bundle");
+    files[at_file].1 = bytes;
+    let mut manifest: serde_json::Value = serde_json::from_slice(&files[0].1).unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(manifest["created_at"].as_str().unwrap()).unwrap().naive_local();
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let deflated = archive::deflate(&refs[2..], at).unwrap();
+    let (content, stored) = (&files[at_file].1, &deflated.stored_sha256[at_file - 2]);
+    for entry in manifest["files"].as_array_mut().unwrap() {
+        if entry["path"] == path {
+            entry["bytes"] = content.len().into();
+            entry["sha256"] = shenhe::bundle::manifest::sha256_hex(content).into();
+            entry["stored_sha256"] = stored.clone().into();
+        }
+    }
+    edit(&mut manifest);
+    let signed = serde_json::to_vec_pretty(&manifest).unwrap();
+    let signature = keys::load(keys_dir).unwrap().sign(&signed).unwrap().into_bytes();
+    archive::write(&[("manifest.json", &signed), ("manifest.json.sig", &signature)], &deflated, at).unwrap()
 }

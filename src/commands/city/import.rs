@@ -7,12 +7,14 @@ use serde::Serialize;
 
 use crate::bundle::allowed_signers::AllowedSigners;
 use crate::bundle::archive::LIMITS;
-use crate::bundle::load::ReportedSchool;
-use crate::bundle::manifest::{Manifest, sha256_hex};
+use crate::bundle::load::{Group, ReportedSchool};
+use crate::bundle::manifest::{Manifest, ReportLevel, sha256_hex};
 use crate::bundle::verify::{signers_message, verify};
+use crate::bundle::verify_city::verify_city;
 use crate::commands::incoming::{self, NotRead};
 use crate::commands::out::say;
 use crate::commands::{Context, Failure, Outcome, print_json};
+use crate::config::Level;
 use crate::domain::Period;
 use crate::i18n::{Lang, fill, printable};
 use crate::store::{CityBundle, Claim, Received, Store};
@@ -51,7 +53,7 @@ pub struct Accepted {
 /// "学校 X 也在 二七区（410103）第 1 次上报中 …", naming both counties and both reports.
 fn conflict_line(ctx: &Context, mf: &Manifest, code: &str, holder: &Claim) -> String {
     let name = |county_code: &str| {
-        ctx.config.city.counties.iter().find(|c| c.code == county_code).map(|c| c.name.clone()).unwrap_or_default()
+        ctx.config.units_below().into_iter().find(|c| c.code == county_code).map(|c| c.name).unwrap_or_default()
     };
     fill(
         &ctx.lang.msg().city_claim_conflict,
@@ -147,10 +149,22 @@ pub fn receive(
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> Result<Accepted, String> {
     let (lang, m) = (ctx.lang, ctx.lang.msg());
-    let verified = verify(bytes, signers, now.to_utc()).map_err(|r| r.user_message(lang))?;
+    let verified = match ctx.config.level {
+        // A city's report: its own signature, then every county's report inside it.
+        Level::Province => {
+            let cities = &ctx.config.province.cities;
+            let belongs =
+                |city: &str, county: &str| cities.iter().find(|c| c.code == city).is_some_and(|c| c.has_county(county));
+            verify_city(bytes, signers, now.to_utc(), belongs).map_err(|r| r.user_message(lang))?.city
+        }
+        _ => verify(bytes, signers, now.to_utc()).map_err(|r| r.user_message(lang))?,
+    };
     let manifest = verified.manifest;
-    if !ctx.config.city.counties.iter().any(|c| c.code == manifest.county_code) {
-        return Err(fill(&m.city_unknown_county, &[("code", &manifest.county_code), ("name", &manifest.county)]));
+    if !ctx.config.units_below().iter().any(|c| c.code == manifest.county_code) {
+        let unknown =
+            if ctx.config.level == Level::Province { &m.province_unknown_city } else { &m.city_unknown_county };
+        let (code, name) = (printable(&manifest.county_code), printable(&manifest.county));
+        return Err(fill(unknown, &[("code", &code), ("name", &name)]));
     }
     // Signed by shenhe, the period is written one way; any other spelling would file the
     // report under a key of its own.
@@ -170,13 +184,13 @@ pub fn receive(
             period,
             &manifest.created_at,
             now,
-            ctx.config.city.county_window,
+            ctx.config.units_window(),
             ctx.config.period.window,
         ),
         signer: verified.fingerprint,
         manifest: String::from_utf8_lossy(&manifest.to_bytes()).into_owned(),
     };
-    let (received, held) = load(lang, store, &manifest, &record, bytes, &ctx.actor())?;
+    let (received, held) = load(ctx, store, &manifest, &record, bytes)?;
     tracing::info!(county = %record.county_code, period = %record.period, sequence = record.sequence, ?received, conflicts = held.len(), "city import");
     Ok(Accepted { manifest, received, held_elsewhere: held })
 }
@@ -189,36 +203,33 @@ pub fn receive(
 /// county's earlier report holds stays that county's, and the two claims are a conflict the
 /// city sees (`city status`, the board).
 fn load(
-    lang: Lang,
+    ctx: &Context,
     store: &mut Store,
     mf: &Manifest,
     record: &CityBundle,
     bytes: &[u8],
-    actor: &str,
 ) -> Result<(Received, Vec<(String, Claim)>), String> {
+    let lang = ctx.lang;
     let unloadable = |reason: String| fill(&lang.msg().city_unloadable, &[("reason", &reason)]);
     let period: Period = record.period.parse().map_err(|_| unloadable(format!("period {:?}", mf.period)))?;
-    let schools = crate::bundle::load::schools(bytes).map_err(unloadable)?;
-    // A county reports its own schools only: a row that names another county is the
-    // county's mistake, not a claim.
-    for school in &schools {
-        if let Some(other) = school.data.county_code.as_ref().filter(|c| **c != mf.county_code) {
-            let code = &school.data.school_code;
-            let args =
-                [("code", code as &dyn std::fmt::Display), ("name", &printable(&school.data.name)), ("other", other)];
-            return Err(fill(&lang.msg().city_foreign_school, &args));
-        }
+    let groups = crate::bundle::load::groups(bytes).map_err(unloadable)?;
+    for group in &groups {
+        refuse_foreign(ctx, group)?;
     }
     let stored = |e: crate::store::StoreError| e.user_message(lang);
-    let mut batch = store.begin_import(period, &record.received_at, actor).map_err(stored)?;
+    let mut batch = store.begin_import(period, &record.received_at, &ctx.actor()).map_err(stored)?;
     let received = batch.city_outcome(record).map_err(stored)?;
     if !matches!(received, Received::Loaded | Received::Replaced { .. }) {
         return Ok((received, Vec::new()));
     }
-    let codes: Vec<&str> = schools.iter().map(|s| s.data.school_code.as_str()).collect();
-    // The city's 直属 schools are the city's to review: no county reports them.
+    let codes: Vec<&str> = groups.iter().flat_map(|g| g.schools.iter().map(|s| s.data.school_code.as_str())).collect();
+    // This level's own (直属) schools are its own to review: no report from below carries them.
     if let Some(code) = batch.first_own_school(&codes).map_err(stored)? {
-        let name = schools.iter().find(|s| s.data.school_code == code).map(|s| printable(&s.data.name));
+        let name = groups
+            .iter()
+            .flat_map(|g| &g.schools)
+            .find(|s| s.data.school_code == code)
+            .map(|s| printable(&s.data.name));
         return Err(fill(
             &lang.msg().city_own_school_in_bundle,
             &[("code", &code), ("name", &name.unwrap_or_default())],
@@ -226,11 +237,13 @@ fn load(
     }
     let change = batch.claim_schools(&mf.county_code, mf.sequence, &codes).map_err(stored)?;
     let held: std::collections::HashSet<&str> = change.held_elsewhere.iter().map(|(c, _)| c.as_str()).collect();
-    let mine: Vec<&ReportedSchool> = schools.iter().filter(|s| !held.contains(s.data.school_code.as_str())).collect();
-    put_schools(&mut batch, mf, &record.file_name, &mine).map_err(stored)?;
+    for group in &groups {
+        let mine: Vec<&ReportedSchool> =
+            group.schools.iter().filter(|s| !held.contains(s.data.school_code.as_str())).collect();
+        put_schools(&mut batch, &group.manifest, &record.file_name, &mine).map_err(stored)?;
+    }
     // Schools this report no longer carries.
-    let mut others: std::collections::HashMap<String, (Manifest, Vec<ReportedSchool>)> =
-        std::collections::HashMap::new();
+    let mut others: std::collections::HashMap<String, Vec<Group>> = std::collections::HashMap::new();
     for (code, holder) in &change.released {
         match holder {
             None => {
@@ -239,25 +252,50 @@ fn load(
                 batch.withdraw_school(code, &reason).map_err(stored)?;
             }
             Some(claim) => {
-                // Another county's report carries it too: its data is the city's now.
+                // Another unit's report carries it too: its data is this level's now.
                 if !others.contains_key(&claim.county_code) {
                     let zip = batch.current_city_bundle(&claim.county_code).map_err(stored)?.unwrap_or_default();
-                    let holder = crate::bundle::load::manifest(&zip).map_err(unloadable)?;
-                    let theirs = crate::bundle::load::schools(&zip).map_err(unloadable)?;
-                    others.insert(claim.county_code.clone(), (holder, theirs));
+                    let theirs = crate::bundle::load::groups(&zip).map_err(unloadable)?;
+                    others.insert(claim.county_code.clone(), theirs);
                 }
-                let (holder, theirs) = &others[&claim.county_code];
-                if let Some(school) = theirs.iter().find(|s| &s.data.school_code == code) {
-                    let file = format!("{}_{}_{}.zip", holder.county_code, holder.period, holder.sequence);
-                    put_schools(&mut batch, holder, &file, &[school]).map_err(stored)?;
+                for group in &others[&claim.county_code] {
+                    if let Some(school) = group.schools.iter().find(|s| &s.data.school_code == code) {
+                        let holder = &group.manifest;
+                        let file = format!("{}_{}_{}.zip", holder.county_code, holder.period, holder.sequence);
+                        put_schools(&mut batch, holder, &file, &[school]).map_err(stored)?;
+                    }
                 }
             }
         }
     }
     batch.record_city_bundle(record, bytes).map_err(stored)?;
-    let files = serde_json::json!([{ "path": record.file_name, "sha256": record.sha256, "rows": schools.len() }]);
+    let files = serde_json::json!([{ "path": record.file_name, "sha256": record.sha256, "rows": codes.len() }]);
     batch.commit(&files.to_string()).map_err(stored)?;
     Ok((received, change.held_elsewhere))
+}
+
+/// A county reports its own schools only, a city its 直属 schools of its own counties' codes:
+/// a row that names another county is the sender's mistake, not a claim.
+fn refuse_foreign(ctx: &Context, group: &Group) -> Result<(), String> {
+    let mf = &group.manifest;
+    let city = ctx.config.province.cities.iter().find(|c| c.code == mf.county_code);
+    for school in &group.schools {
+        let Some(code) = school.data.county_code.as_ref() else { continue };
+        let ours = match mf.level {
+            Some(ReportLevel::City) => *code == mf.county_code || city.is_some_and(|c| c.has_county(code)),
+            _ => *code == mf.county_code,
+        };
+        if !ours {
+            let school_code = &school.data.school_code;
+            let args = [
+                ("code", school_code as &dyn std::fmt::Display),
+                ("name", &printable(&school.data.name)),
+                ("other", &printable(code)),
+            ];
+            return Err(fill(&ctx.lang.msg().city_foreign_school, &args));
+        }
+    }
+    Ok(())
 }
 
 /// Writes `schools` (as a new revision where they changed) with the state their county gave
@@ -272,9 +310,14 @@ fn put_schools(
         let mut rows = batch.rows()?;
         for (i, school) in schools.iter().enumerate() {
             let mut data = school.data.clone();
+            // A city's own school without its place columns is the city's 直属.
+            let (county, city) = match mf.level {
+                Some(ReportLevel::City) => (crate::bundle::city_status::OWN_ROW.to_string(), mf.county.clone()),
+                _ => (mf.county.clone(), mf.city.clone()),
+            };
             data.county_code.get_or_insert_with(|| mf.county_code.clone());
-            data.county.get_or_insert_with(|| mf.county.clone());
-            data.city.get_or_insert_with(|| mf.city.clone());
+            data.county.get_or_insert(county);
+            data.city.get_or_insert(city);
             let row = u32::try_from(i + 2).unwrap_or(u32::MAX);
             rows.put(&data, &data.content_hash(), file_name, row)?;
         }

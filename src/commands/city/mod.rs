@@ -1,3 +1,8 @@
+//! What a level does with the units below it — a city with its counties, a province with its
+//! cities: one set of commands over one store layout. The verbs `receive`, `status` and
+//! `send-back` serve both; `shenhe city …` keeps the city's older names (`city import`,
+//! `city return`, …) for a while.
+//!
 //! `shenhe city …`: the city clerk's commands (config `level = "city"`). `import` receives the
 //! counties' bundles — each verified against the trusted keys and checked to come from a county
 //! of the config before anything is recorded —, `status` shows who is in, `report` writes the
@@ -17,6 +22,43 @@ mod status;
 
 pub use import::receive;
 pub use report_text::report_texts_dir;
+
+/// The units below must be configured: a city's counties, a province's cities.
+fn needs_units_below(ctx: &Context) -> Outcome {
+    let m = ctx.lang.msg();
+    let config = ctx.paths.config.display();
+    if ctx.config.level == Level::County {
+        return Err(Failure::usage(fill(&m.city_needs_city_level, &[("config", &config)])));
+    }
+    if ctx.config.units_below().is_empty() {
+        let missing = if ctx.config.level == Level::Province { &m.province_no_cities } else { &m.city_no_counties };
+        return Err(Failure::usage(fill(missing, &[("config", &config)])));
+    }
+    Ok(())
+}
+
+/// `receive`: verifies and merges the reports of the level below.
+pub fn receive_all(ctx: &Context, args: crate::cli::ReceiveArgs) -> Outcome {
+    needs_units_below(ctx)?;
+    import::run(ctx, &args.bundles, args.allowed_signers, args.json)
+}
+
+/// `status`: every unit below (and the 直属 line) for a period.
+pub fn status(ctx: &Context, args: crate::cli::StatusArgs) -> Outcome {
+    needs_units_below(ctx)?;
+    status::run(ctx, args.period, args.json)
+}
+
+/// `send-back`: a signed return notice for a unit's current report, or its cancellation.
+pub fn send_back(ctx: &Context, args: crate::cli::SendBackArgs) -> Outcome {
+    needs_units_below(ctx)?;
+    match (args.cancel, args.reason.as_deref()) {
+        (true, _) => send_back::cancel(ctx, args.period, &args.unit, args.note.as_deref(), args.out, args.json),
+        (false, reason) => {
+            send_back::run(ctx, args.period, &args.unit, reason.unwrap_or_default(), args.out, args.json)
+        }
+    }
+}
 
 pub fn run(ctx: &Context, command: CityCommand) -> Outcome {
     let m = ctx.lang.msg();

@@ -19,7 +19,8 @@ struct Written {
 
 pub(super) fn run(ctx: &Context, period: Period, county: &str, out: Option<std::path::PathBuf>, json: bool) -> Outcome {
     let (lang, m) = (ctx.lang, ctx.lang.msg());
-    let Some(unit) = ctx.config.city.counties.iter().find(|c| c.code == county) else {
+    let units = ctx.config.units_below();
+    let Some(unit) = units.iter().find(|c| c.code == county) else {
         return Err(Failure::usage(fill(
             &m.city_not_a_county,
             &[("code", &printable(county)), ("config", &ctx.paths.config.display())],

@@ -168,7 +168,7 @@ fn next_notice(ctx: &Context, store: &Store, bundle: &CityBundle) -> Result<u32,
 }
 
 fn city_key(ctx: &Context) -> Result<(String, crate::bundle::keys::SigningKey), Failure> {
-    let city = ctx.config.city.name.trim().to_string();
+    let city = ctx.config.sender_name();
     let key = crate::bundle::keys::load_or_init(&ctx.paths.keys_dir, &format!("shenhe {city}"))
         .map_err(|e| Failure::refused(e.user_message(ctx.lang)))?;
     Ok((city, key))

@@ -13,26 +13,35 @@ pub(super) fn run(ctx: &Context, period: Period, json: bool) -> Outcome {
     let (lang, m) = (ctx.lang, ctx.lang.msg());
     let store = ctx.open_store()?;
     let rows =
-        statuses(&store, &ctx.config.city.counties, period).map_err(|e| Failure::refused(e.user_message(lang)))?;
+        statuses(&store, &ctx.config.units_below(), period).map_err(|e| Failure::refused(e.user_message(lang)))?;
     if json {
         print_json(&rows);
         return Ok(());
     }
     let now = crate::clock::now().format("%Y-%m-%d %H:%M").to_string();
-    say!("{}", fill(&m.city_status_title, &[("city", &ctx.config.city.name), ("period", &period), ("now", &now)]));
-    say_text!("{}", table(lang, &rows));
-    say!("{}", summary(lang, &rows));
+    let province = ctx.config.level == crate::config::Level::Province;
+    let units = crate::bundle::city_status::units_word(lang, province);
+    say!(
+        "{}",
+        fill(
+            &m.city_status_title,
+            &[("city", &ctx.config.sender_name()), ("period", &period), ("now", &now), ("units", &units)]
+        )
+    );
+    say_text!("{}", table(lang, &rows, province));
+    say!("{}", summary(lang, &rows, province));
     for line in conflict_lines(lang, &rows) {
         say!("{line}");
     }
     Ok(())
 }
 
-fn table(lang: Lang, rows: &[CountyStatus]) -> String {
+fn table(lang: Lang, rows: &[CountyStatus], province: bool) -> String {
     let m = lang.msg();
     let yes_no = |v: bool| m.value_yes_no.split('/').nth(usize::from(!v)).unwrap_or_default().to_string();
+    let unit = if province { &m.province_col_city } else { &m.city_col_county };
     let headers = [
-        &m.city_col_county,
+        unit,
         &m.city_col_received,
         &m.city_col_sequence,
         &m.city_col_created,
@@ -44,7 +53,14 @@ fn table(lang: Lang, rows: &[CountyStatus]) -> String {
         &m.city_col_unfilled,
         &m.city_col_pending,
     ];
-    let headers: Vec<&str> = headers.iter().map(|h| h.as_str()).collect();
+    let mut headers: Vec<&str> = headers.iter().map(|h| h.as_str()).collect();
+    if province {
+        // Seed 000 附件3 / seed 001 附件2: each city's counties and its auditors' 主动上报.
+        headers.extend(
+            [&m.province_col_counties, &m.province_col_auditors, &m.province_col_active, &m.province_col_rate]
+                .map(|h| h.as_str()),
+        );
+    }
     let mut align = vec![Align::Right; headers.len()];
     align[0] = Align::Left;
     align[1] = Align::Left;
@@ -61,7 +77,7 @@ fn table(lang: Lang, rows: &[CountyStatus]) -> String {
                 let received = if r.returned.is_some() { m.city_received_returned.clone() } else { yes_no(r.received) };
                 (format!("{}（{}）", r.county, r.county_code), received)
             };
-            vec![
+            let mut cells = vec![
                 name,
                 received,
                 r.sequence.map_or(String::new(), |s| s.to_string()),
@@ -73,7 +89,22 @@ fn table(lang: Lang, rows: &[CountyStatus]) -> String {
                 count(|c| c.returned),
                 count(|c| c.unfilled),
                 r.undecided().map_or(String::new(), |n| n.to_string()),
-            ]
+            ];
+            if province {
+                let u = r.units.as_ref();
+                cells.extend([
+                    u.map_or(String::new(), |u| {
+                        fill(
+                            &m.province_counties_cell,
+                            &[("on_time", &u.on_time), ("late", &u.late), ("missing", &u.missing)],
+                        )
+                    }),
+                    u.map_or(String::new(), |u| u.auditors.to_string()),
+                    u.map_or(String::new(), |u| u.active.to_string()),
+                    u.and_then(|u| u.active_rate).map_or(String::new(), |r| format!("{r}%")),
+                ]);
+            }
+            cells
         })
         .collect();
     render(&headers, &align, &cells)
