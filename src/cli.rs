@@ -134,6 +134,8 @@ pub struct StatsArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StatsGroup {
     County,
+    /// By the unit below whose report carries the school: at a province its city.
+    City,
     #[value(name = "school_type")]
     SchoolType,
 }

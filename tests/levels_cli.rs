@@ -182,9 +182,45 @@ fn a_province_receives_its_cities_with_every_countys_report_checked() {
     assert_eq!(status[2]["inside_window"], false, "洛阳市 reported late");
     let list = json(&province.ok_at(PROVINCE, &["list", "--period", PERIOD, "--json"]));
     assert_eq!(list.as_array().unwrap().len(), 30, "every school of every city, 直属 and counties'");
+    let by_city = json(&province.ok_at(PROVINCE, &["stats", "--period", PERIOD, "--by", "city", "--json"]));
+    let schools: Vec<(&str, u64)> = by_city
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["city"].as_str().unwrap(), r["schools"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(schools, [("郑州市", 15), ("开封市", 10), ("洛阳市", 5)], "{by_city}");
     let text = stdout(&province.ok_at(PROVINCE, &["status", "--period", PERIOD]));
     for part in ["河南省 2026Q3 各市州上报情况", "市（州）", "已收到 3/3 个市州", "2/0/0", "100.00%"]
     {
         assert!(text.contains(part), "{part}: {text}");
     }
+}
+
+/// The province sends a city's report back with a signed notice; the city reopens from it (its
+/// counties' reports it holds stay as they are), reports again, and the province takes the
+/// new report as current.
+#[test]
+fn the_province_sends_a_city_back_and_takes_its_next_report() {
+    let zz = city("410100", "郑州市", &[("410102", "中原区", Some(NOW))], true);
+    let first = zz.home.city_export(CITY_ON_TIME);
+    let province = Home::province(CITIES, &zz.home.allowed_signers());
+    province.ok_at(PROVINCE, &["receive", &arg(&first)]);
+    let notices = arg(&province.path().join("notices"));
+    let args = ["send-back", "--period", PERIOD, "--unit", "410100", "--reason", "直属学校数据待核", "--out", &notices];
+    let sent = json(&province.ok_at(PROVINCE, &[&args[..], &["--json"]].concat()));
+    let line = sent["allowed_signers"].as_str().unwrap();
+    assert!(line.starts_with("\"河南省\" namespaces=\"shenhe-return\" "), "{line}");
+    let status = json(&province.ok_at(PROVINCE, &["status", "--period", PERIOD, "--json"]));
+    assert_eq!(status[0]["returned"]["reason"], "直属学校数据待核");
+
+    let trusted = zz.home.path().join("allowed_signers");
+    let keys = std::fs::read_to_string(&trusted).unwrap();
+    std::fs::write(&trusted, format!("{keys}{line}\n")).unwrap();
+    zz.home.ok_at(PROVINCE, &["reopen", "--from", sent["notice"].as_str().unwrap()]);
+    let second = zz.home.city_export(PROVINCE);
+    let out = province.ok_at(PROVINCE, &["receive", &arg(&second)]);
+    assert!(stdout(&out).contains("第 2 次上报"), "{}", stdout(&out));
+    let status = json(&province.ok_at(PROVINCE, &["status", "--period", PERIOD, "--json"]));
+    assert_eq!((status[0]["sequence"].as_u64(), status[0]["returned"].is_null()), (Some(2), true));
 }

@@ -27,6 +27,13 @@ pub fn run(ctx: &Context, args: StatsArgs) -> Outcome {
                 figures: counts.figures(denominator),
             })
             .collect(),
+        Some(StatsGroup::City) => by_unit(ctx, &store, period, &data)?
+            .into_iter()
+            .map(|(city_code, city, counts)| Row {
+                group: Group::City { city_code, city },
+                figures: counts.figures(denominator),
+            })
+            .collect(),
         Some(StatsGroup::SchoolType) => stats::by_school_type(&data)
             .into_iter()
             .map(|(school_type, counts)| Row {
@@ -67,6 +74,7 @@ struct Row {
 #[serde(untagged)]
 enum Group {
     County { county_code: Option<String>, county: Option<String> },
+    City { city_code: String, city: String },
     SchoolType { school_type: Option<&'static str> },
 }
 
@@ -79,11 +87,38 @@ impl Group {
                 (Some(one), None) | (None, Some(one)) => one.clone(),
                 (None, None) => unknown(),
             },
+            Group::City { city_code, city } if city_code.is_empty() => city.clone(),
+            Group::City { city_code, city } => format!("{city}（{city_code}）"),
             Group::SchoolType { school_type } => school_type
                 .and_then(crate::domain::SchoolType::parse)
                 .map_or_else(unknown, |t| t.label(lang).to_string()),
         }
     }
+}
+
+/// The schools by the unit below whose current report carries them (at a province, its city),
+/// in the config's order, then this level's own (直属) schools if it has any.
+fn by_unit(
+    ctx: &Context,
+    store: &crate::store::Store,
+    period: crate::domain::Period,
+    data: &[crate::domain::SubmissionData],
+) -> Result<Vec<(String, String, Counts)>, Failure> {
+    let held = store.held_below(&period.to_string()).map_err(|e| Failure::refused(e.user_message(ctx.lang)))?;
+    let mut groups: Vec<(String, String, Counts)> =
+        ctx.config.units_below().into_iter().map(|u| (u.code, u.name, Counts::default())).collect();
+    let mut own = Counts::default();
+    for school in data {
+        let unit = held.get(&school.school_code).map(|c| c.county_code.as_str());
+        match unit.and_then(|code| groups.iter_mut().find(|g| g.0 == code)) {
+            Some(group) => group.2.add(school),
+            None => own.add(school),
+        }
+    }
+    if own != Counts::default() {
+        groups.push((String::new(), crate::bundle::city_status::OWN_ROW.to_string(), own));
+    }
+    Ok(groups)
 }
 
 /// The human table, laid out like the circulars' 附件4: one row per group, then the total
@@ -93,6 +128,7 @@ fn table(lang: Lang, by: Option<StatsGroup>, rows: &[Row], total: &Figures) -> S
     let first = match by {
         None => &m.stats_col_area,
         Some(StatsGroup::County) => &m.col_county,
+        Some(StatsGroup::City) => &m.province_col_city,
         Some(StatsGroup::SchoolType) => &m.col_school_type,
     };
     let headers = [
