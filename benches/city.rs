@@ -268,11 +268,7 @@ impl Setup {
                 .city
                 .counties
                 .iter()
-                .map(|c| shenhe::bundle::city_report::CountyLine {
-                    code: c.code.clone(),
-                    name: c.name.clone(),
-                    on_time: true,
-                })
+                .map(|c| shenhe::bundle::city_report::CountyLine::county(&c.code, &c.name, true))
                 .collect();
             let letterhead = shenhe::bundle::tables::Letterhead {
                 city: CITY.into(),

@@ -54,6 +54,7 @@ pub enum Command {
     City(CityCommand),
     Receive(ReceiveArgs),
     Status(StatusArgs),
+    Report(ReportArgs),
     SendBack(SendBackArgs),
     Demo,
 }
@@ -73,6 +74,19 @@ pub struct ReceiveArgs {
 pub struct StatusArgs {
     #[arg(long, value_parser = parse_period, value_name = "PERIOD", required = true)]
     pub period: Period,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `report`: the level's workbook, and at a province the circular's text.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[arg(long, value_parser = parse_period, value_name = "PERIOD", required = true)]
+    pub period: Period,
+    #[arg(long, value_name = "FILE.xlsx", required = true)]
+    pub out: PathBuf,
+    #[arg(long, value_name = "FILE.txt")]
+    pub text: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
 }
@@ -566,6 +580,17 @@ pub fn localized_command(lang: Lang) -> clap::Command {
     })
     .mut_subcommand("status", |c| {
         args(c.about(h.help_status.as_str()).help_template(h.help_template.as_str()), &status_help)
+    })
+    .mut_subcommand("report", |c| {
+        args(
+            c.about(h.help_report.as_str()).help_template(h.help_template.as_str()),
+            &[
+                ("period", &h.help_period),
+                ("out", &h.help_city_report_out),
+                ("text", &h.help_report_text_file),
+                ("json", &h.help_json),
+            ],
+        )
     })
     .mut_subcommand("send-back", |c| {
         args(

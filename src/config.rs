@@ -30,7 +30,24 @@ pub struct Config {
     pub keys: KeyBindings,
     pub city: City,
     pub province: Province,
+    pub circular: Circular,
     pub limits: SheetLimits,
+}
+
+/// The circular's text (`report --text`): its thresholds and its sentences, with the figures
+/// and lists in `{placeholders}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Circular {
+    pub active_low: f64,
+    pub connected_low: f64,
+    pub bandwidth_low: f64,
+    pub multimedia_low: f64,
+    /// Said for an empty list.
+    pub none: String,
+    pub fill: String,
+    pub active: String,
+    pub network: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

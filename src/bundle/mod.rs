@@ -4,6 +4,7 @@
 
 pub mod allowed_signers;
 pub mod archive;
+pub mod circular;
 pub mod city_report;
 pub mod city_return;
 pub mod city_status;

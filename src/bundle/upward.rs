@@ -136,10 +136,8 @@ pub fn city_tables(
     created: chrono::NaiveDateTime,
 ) -> Result<Vec<u8>, ExportError> {
     let data = store.current_data(period)?;
-    let counties: Vec<CountyLine> = units
-        .iter()
-        .map(|u| CountyLine { code: u.report.code.clone(), name: u.report.name.clone(), on_time: u.report.on_time })
-        .collect();
+    let counties: Vec<CountyLine> =
+        units.iter().map(|u| CountyLine::county(&u.report.code, &u.report.name, u.report.on_time)).collect();
     let h = Letterhead { county: String::new(), county_code: String::new(), ..letterhead.clone() };
     city_workbook(&h, &counties, &data, config.stats.bandwidth_denominator, created)
         .map_err(|e| ExportError::Build(e.to_string()))

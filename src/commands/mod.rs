@@ -115,6 +115,7 @@ pub fn run(ctx: &Context, command: Option<Command>, period: Option<Period>) -> O
         Some(Command::City(c)) => city::run(ctx, c),
         Some(Command::Receive(a)) => city::receive_all(ctx, a),
         Some(Command::Status(a)) => city::status(ctx, a),
+        Some(Command::Report(a)) => city::report(ctx, a),
         Some(Command::SendBack(a)) => city::send_back(ctx, a),
         Some(Command::Demo) => demo::run(ctx),
         None => review::run(ctx, period),

@@ -690,6 +690,10 @@ catalog! {
     province_counties_cell,
     word_counties,
     word_cities,
+    province_text_done,
+    help_report,
+    help_report_text_file,
+    report_text_province_only,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

@@ -49,6 +49,15 @@ pub fn status(ctx: &Context, args: crate::cli::StatusArgs) -> Outcome {
     status::run(ctx, args.period, args.json)
 }
 
+/// `report`: the level's workbook; at a province with `--text`, the circular's text too.
+pub fn report(ctx: &Context, args: crate::cli::ReportArgs) -> Outcome {
+    needs_units_below(ctx)?;
+    if args.text.is_some() && ctx.config.level != Level::Province {
+        return Err(Failure::usage(ctx.lang.msg().report_text_province_only.clone()));
+    }
+    report::run(ctx, args.period, &args.out, args.text.as_deref(), args.json)
+}
+
 /// `send-back`: a signed return notice for a unit's current report, or its cancellation.
 pub fn send_back(ctx: &Context, args: crate::cli::SendBackArgs) -> Outcome {
     needs_units_below(ctx)?;
@@ -72,7 +81,7 @@ pub fn run(ctx: &Context, command: CityCommand) -> Outcome {
     match command {
         CityCommand::Import { bundles, allowed_signers, json } => import::run(ctx, &bundles, allowed_signers, json),
         CityCommand::Status { period, json } => status::run(ctx, period, json),
-        CityCommand::Report { period, out, json } => report::run(ctx, period, &out, json),
+        CityCommand::Report { period, out, json } => report::run(ctx, period, &out, None, json),
         CityCommand::Return { period, county, reason, out, json } => {
             send_back::run(ctx, period, &county, &reason, out, json)
         }
