@@ -16,11 +16,15 @@ pub struct CountyBoard {
     /// In `0..=rows.len()`: `rows.len()` is the whole city.
     pub cursor: usize,
     pub shown: bool,
+    /// At a province, a city's counties opened from the cities' board: that board, and the
+    /// city (code, name) this one is of.
+    pub parent: Option<Box<CountyBoard>>,
+    pub city: Option<(String, String)>,
 }
 
 impl CountyBoard {
     pub fn new(rows: Vec<CountyStatus>) -> CountyBoard {
-        CountyBoard { rows, cursor: 0, shown: true }
+        CountyBoard { rows, cursor: 0, shown: true, parent: None, city: None }
     }
 
     /// The highlighted county; `None` on the whole-city line.
@@ -38,6 +42,16 @@ impl App {
     pub(super) fn board_key(&mut self, key: Key) {
         let Some(board) = self.board.as_mut() else { return };
         let page = self.list_height.max(1);
+        // Back from a city's counties to the cities.
+        if key.code == super::KeyCode::Esc {
+            if let Some(parent) = board.parent.take() {
+                let at =
+                    board.city.as_ref().and_then(|(code, _)| parent.rows.iter().position(|r| r.county_code == *code));
+                *board = *parent;
+                board.cursor = at.unwrap_or(board.cursor);
+            }
+            return;
+        }
         match self.settings.keymap.action(key) {
             Some(Action::MoveDown) => board.cursor = (board.cursor + 1).min(board.last()),
             Some(Action::MoveUp) => board.cursor = board.cursor.saturating_sub(1),
@@ -53,13 +67,52 @@ impl App {
         }
     }
 
+    /// At a province, the highlighted city's counties, on a board of their own.
+    fn open_city(&mut self) {
+        let (Some(board), Some(period)) = (self.board.as_mut(), self.period) else { return };
+        let Some(row) = board.current().cloned() else { return };
+        let m = self.settings.lang.msg();
+        let rows = match crate::bundle::city_status::city_rows(&self.store, period, &row.county_code) {
+            Ok(rows) => rows,
+            Err(e) => return self.error(e.user_message(self.settings.lang)),
+        };
+        let parent = std::mem::replace(board, CountyBoard::new(rows));
+        board.parent = Some(Box::new(parent));
+        board.city = Some((row.county_code.clone(), row.county.clone()));
+        self.info(fill(&m.ui_board_city_opened, &[("city", &row.county)]));
+    }
+
     /// Shows the highlighted county's schools (or the whole city's) in the list.
     fn open_county(&mut self) {
         let Some(board) = self.board.as_ref() else { return };
         let m = self.lang().msg();
-        let own = board.current().is_some_and(|r| r.own);
+        let city = board.city.clone();
+        let province_top = self.settings.province && city.is_none();
+        if province_top && board.current().is_some_and(|r| !r.own && r.received) {
+            return self.open_city();
+        }
+        // Inside a city's counties: only that city's schools.
+        let unit = city.as_ref().and_then(|(code, _)| self.index.units.iter().position(|u| **u == **code));
+        let unit = unit.map(|u| u8::try_from(u).unwrap_or(u8::MAX));
+        if city.is_some() && unit.is_none() {
+            let name = city.map(|c| c.1).unwrap_or_default();
+            return self.error(fill(&m.ui_board_no_schools, &[("county", &name)]));
+        }
+        let own = board.current().is_some_and(|r| r.own) && city.is_none();
+        let code_of = |code: &str| self.index.counties.iter().position(|(c, _)| **c == *code).map(|p| p as u8);
         let (county, text) = match board.current() {
-            None => (None, m.ui_board_all.clone()),
+            None => (None, city.as_ref().map_or_else(|| m.ui_board_all.clone(), |c| c.1.clone())),
+            // A city's 直属 schools at a province: those of its report in its own code.
+            Some(row) if row.own && city.is_some() => match code_of(&row.county_code) {
+                Some(pos) => (
+                    Some(pos),
+                    format!("{} {}", city.as_ref().map(|c| c.1.as_str()).unwrap_or_default(), m.ui_board_own),
+                ),
+                None => {
+                    self.error(fill(&m.ui_board_no_schools, &[("county", &m.ui_board_own)]));
+                    return;
+                }
+            },
             Some(row) if row.own => (None, m.ui_board_own.clone()),
             Some(row) if !row.received => {
                 self.error(fill(&m.ui_board_not_received, &[("county", &row.county)]));
@@ -73,7 +126,7 @@ impl App {
                 }
             },
         };
-        (self.filter.county, self.filter.own) = (county, own);
+        (self.filter.county, self.filter.own, self.filter.unit) = (county, own, unit);
         self.rebuild_view();
         self.move_to(0);
         (self.focus, self.detail_open) = (Focus::List, false);

@@ -61,6 +61,8 @@ pub struct Filter {
     pub county: Option<u8>,
     /// Only the schools reviewed here (a city's 直属 schools).
     pub own: bool,
+    /// Only the schools one unit's report carries (at a province, one city's).
+    pub unit: Option<u8>,
 }
 
 impl Filter {
@@ -75,6 +77,7 @@ impl Filter {
             && self.list.is_none_or(|bit| row.lists & (1 << bit) != 0)
             && self.county.is_none_or(|c| row.county == c)
             && (!self.own || row.own)
+            && self.unit.is_none_or(|u| row.unit == u)
     }
 
     pub fn has(&self, item: FilterItem) -> bool {
@@ -175,6 +178,7 @@ mod tests {
             lists: 0,
             county: 0,
             own: true,
+            unit: u8::MAX,
         }
     }
 

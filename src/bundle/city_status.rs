@@ -176,6 +176,50 @@ pub fn statuses(store: &Store, counties: &[CountyRef], period: Period) -> Result
     Ok(rows)
 }
 
+/// At a province, one city's report opened: its 直属 line (its own schools), then each county
+/// its report names — which report, made when, on time as the city judged it, or missing —
+/// with the schools by state as the province holds them.
+pub fn city_rows(store: &Store, period: Period, city_code: &str) -> Result<Vec<CountyStatus>, StoreError> {
+    let bundles = store.city_bundles(&period.to_string())?;
+    let Some(bundle) = bundles.iter().find(|b| b.county_code == city_code) else { return Ok(Vec::new()) };
+    let Ok(manifest) = serde_json::from_str::<Manifest>(&bundle.manifest) else { return Ok(Vec::new()) };
+    let states = store.claimed_states_by_county(&period.to_string(), city_code)?;
+    let of = |codes: &dyn Fn(&str) -> bool| {
+        StateCounts::of(states.iter().filter(|(code, _)| codes(code.as_deref().unwrap_or_default())).map(|(_, s)| *s))
+    };
+    let units: Vec<&str> = manifest.units.iter().map(|u| u.code.as_str()).collect();
+    let mut rows = vec![CountyStatus {
+        county_code: city_code.to_string(),
+        report_text: manifest.report_text.clone(),
+        ..own_row(&[])
+    }];
+    rows[0].counts = Some(of(&|code| !units.contains(&code)));
+    // A city without 直属 schools has no such line.
+    if rows[0].counts.as_ref().is_some_and(|c| c.schools == 0) {
+        rows.clear();
+    }
+    for unit in &manifest.units {
+        let report = unit.report.as_ref();
+        rows.push(CountyStatus {
+            own: false,
+            county_code: unit.code.clone(),
+            county: unit.name.clone(),
+            received: report.is_some(),
+            sequence: report.map(|r| r.sequence),
+            created_at: report.map(|r| r.created_at.clone()),
+            inside_window: report.map(|_| unit.on_time),
+            forced: None,
+            counts: report.map(|_| of(&|code| code == unit.code)),
+            signer: report.map(|r| r.signer.fingerprint.clone()),
+            report_text: None,
+            conflicts: Vec::new(),
+            returned: None,
+            units: None,
+        });
+    }
+    Ok(rows)
+}
+
 /// The 直属 line: the city's own schools by state, as its store has them now.
 fn own_row(states: &[crate::domain::ReviewState]) -> CountyStatus {
     let c = StateCounts::of(states.iter().copied());

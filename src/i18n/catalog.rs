@@ -694,6 +694,9 @@ catalog! {
     help_report,
     help_report_text_file,
     report_text_province_only,
+    ui_board_city_opened,
+    ui_board_all_cities,
+    ui_province_read_only,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

@@ -157,6 +157,33 @@ impl Store {
         Ok(states)
     }
 
+    /// The schools `unit_code`'s current report holds in `period`: each one's county code (as
+    /// its sheet gives it) and review state.
+    pub fn claimed_states_by_county(
+        &self,
+        period: &str,
+        unit_code: &str,
+    ) -> Result<Vec<(Option<String>, crate::domain::ReviewState)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT r.county_code, s.state FROM submissions s
+             JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
+             WHERE s.period = ?1 AND
+                 (SELECT c.county_code FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code
+                  ORDER BY c.id LIMIT 1) = ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![period, unit_code], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (code, key) = row?;
+            out.push((
+                code,
+                crate::domain::ReviewState::from_key(&key).unwrap_or(crate::domain::ReviewState::Submitted),
+            ));
+        }
+        Ok(out)
+    }
+
     /// How many bundles of `county_code` for `period` are on record, current or not.
     pub fn city_bundle_count(&self, county_code: &str, period: &str) -> Result<u32, StoreError> {
         Ok(self.conn.query_row(

@@ -30,6 +30,8 @@ pub struct IndexRow {
     /// Reviewed here: no report from the level below carries it (at a county every school; at
     /// a city its 直属 schools). The others are read-only.
     pub own: bool,
+    /// Position in `ReviewIndex::units` of the unit whose report carries it (`u8::MAX`: own).
+    pub unit: u8,
 }
 
 impl IndexRow {
@@ -59,6 +61,8 @@ pub struct ReviewIndex {
     /// The counties of the schools, as (code, name), in order of first appearance (at most
     /// 255; a county sheet has one, a city's index one per county).
     pub counties: Vec<(Box<str>, Box<str>)>,
+    /// The units below whose reports carry the schools (at a province its cities), by code.
+    pub units: Vec<Box<str>>,
 }
 
 /// The key indicators of one row on screen.
@@ -120,13 +124,16 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT s.id, s.school_code, r.name, r.school_type, s.state, r.filled, r.school_status,
                     r.connected, r.bandwidth_mbps, r.multimedia_rooms, r.county_code, r.county,
-                    NOT EXISTS (SELECT 1 FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code)
+                    NOT EXISTS (SELECT 1 FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code),
+                    (SELECT c.county_code FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code
+                     ORDER BY c.id LIMIT 1)
              FROM submissions s
              JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
              WHERE s.period = ?1 ORDER BY s.school_code",
         )?;
         let mut rows = Vec::new();
         let mut counties: Vec<(Box<str>, Box<str>)> = Vec::new();
+        let mut units: Vec<Box<str>> = Vec::new();
         let mut query = stmt.query([&period])?;
         while let Some(r) = query.next()? {
             let code = r.get_ref(10)?.as_str_or_null()?.unwrap_or_default();
@@ -159,9 +166,19 @@ impl Store {
                 lists,
                 county: u8::try_from(county).unwrap_or(u8::MAX),
                 own: r.get(12)?,
+                unit: match r.get_ref(13)?.as_str_or_null()? {
+                    None => u8::MAX,
+                    Some(code) => {
+                        let at = units.iter().position(|u| &**u == code).unwrap_or_else(|| {
+                            units.push(code.into());
+                            units.len() - 1
+                        });
+                        u8::try_from(at).unwrap_or(u8::MAX - 1)
+                    }
+                },
             });
         }
-        let mut index = ReviewIndex { rows, counties, ..Default::default() };
+        let mut index = ReviewIndex { rows, counties, units, ..Default::default() };
         let mut stmt = self.conn.prepare(
             "SELECT school_code, rule, severity = 'error' FROM findings
              WHERE period = ?1 AND resolution = 'open' ORDER BY school_code",

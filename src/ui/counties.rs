@@ -15,7 +15,9 @@ use crate::bundle::manifest::StateCounts;
 use crate::i18n::{Lang, fill};
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, board: &CountyBoard, theme: Theme) {
-    let text = table(app.lang(), board, usize::from(area.width).saturating_sub(2));
+    // At a province the top board lists cities.
+    let cities = app.settings.province && board.city.is_none();
+    let text = table(app.lang(), board, cities, usize::from(area.width).saturating_sub(2));
     let mut lines: Vec<&str> = text.lines().collect();
     let heading = lines.remove(0);
     // Keep the highlight on screen when a city has more counties than the body has lines.
@@ -35,7 +37,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, board: &CountyBoard, t
 }
 
 /// The board as text lines (heading first), at most `width` columns wide.
-fn table(lang: Lang, board: &CountyBoard, width: usize) -> String {
+fn table(lang: Lang, board: &CountyBoard, cities: bool, width: usize) -> String {
     let m = lang.msg();
     let count = |c: Option<&StateCounts>, f: fn(&StateCounts) -> u64| c.map_or(String::new(), |c| f(c).to_string());
     let mut cells: Vec<Vec<String>> = board
@@ -79,7 +81,7 @@ fn table(lang: Lang, board: &CountyBoard, width: usize) -> String {
     });
     let t = Some(&total);
     cells.push(vec![
-        m.ui_board_all.clone(),
+        if cities { m.ui_board_all_cities.clone() } else { m.ui_board_all.clone() },
         String::new(),
         String::new(),
         String::new(),
@@ -89,7 +91,7 @@ fn table(lang: Lang, board: &CountyBoard, width: usize) -> String {
         count(t, |c| c.submitted),
     ]);
     let headers = [
-        &m.city_col_county,
+        if cities { &m.province_col_city } else { &m.city_col_county },
         &m.ui_board_col_report,
         &m.city_col_on_time,
         &m.city_col_report_text,

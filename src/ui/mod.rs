@@ -115,7 +115,8 @@ fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
     };
     let mut first = format!(" {}  {place}  {period}", m.ui_title);
     if app.read_only() {
-        first.push_str(&format!("  {}", m.ui_city_read_only));
+        let label = if app.settings.province { &m.ui_province_read_only } else { &m.ui_city_read_only };
+        first.push_str(&format!("  {label}"));
     } else if app.locked {
         first.push_str(&format!("  {}", m.ui_locked));
     } else if let Some((window, status)) = app.window() {
@@ -132,7 +133,12 @@ fn header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         first.push_str(&format!("  {text}"));
     }
     if let Some(board) = app.board.as_ref().filter(|b| b.shown) {
-        let summary = crate::bundle::city_status::summary(lang, &board.rows, app.settings.province);
+        // A city's counties opened at a province: named, and counted as counties.
+        let mut summary =
+            crate::bundle::city_status::summary(lang, &board.rows, app.settings.province && board.city.is_none());
+        if let Some((_, city)) = &board.city {
+            summary = format!("{city}：{summary}");
+        }
         let lines = vec![Line::styled(first, theme.header()), Line::styled(format!(" {summary}"), theme.title())];
         frame.render_widget(Paragraph::new(lines), area);
         frame.buffer_mut().set_style(Rect { height: 1, ..area }, theme.header());
