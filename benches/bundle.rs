@@ -182,7 +182,7 @@ impl Common {
         let dir = tempfile::Builder::new().prefix("shenhe-bench-bundle-").tempdir().expect("temp dir");
         let (city, name, code) = COUNTY;
         let config = config(code, name, city);
-        let key = keys::init(&dir.path().join("keys"), &keys::comment_for(&config.county)).expect("signing key");
+        let key = keys::init(&dir.path().join("keys"), &keys::comment_for(&config)).expect("signing key");
         let mut lines = String::new();
         for (i, &(_, _, other)) in synthetic::COUNTIES.iter().enumerate() {
             let line = if other == code {

@@ -284,6 +284,7 @@ impl Setup {
                 &letterhead,
                 &counties,
                 &data,
+                &std::collections::HashSet::new(),
                 denominator,
                 self.received_at.naive_utc(),
             )
@@ -329,7 +330,7 @@ fn county_bundle(dir: &Path, index: usize, county: (&str, &str, &str), schools: 
          [auditor]\nname = \"{AUDITOR}\"\nphone = \"0377-67212345\"\n"
     );
     let config = Config::from_user_toml(&text, "bench.toml", Lang::Zh).expect("county config");
-    let key = keys::init(&home.join("keys"), &keys::comment_for(&config.county)).expect("signing key");
+    let key = keys::init(&home.join("keys"), &keys::comment_for(&config)).expect("signing key");
     let line = format!("{}\n", keys::allowed_signers_line(code, key.public()));
 
     let period: Period = PERIOD.parse().expect("period");

@@ -315,9 +315,10 @@ fn a_replacing_report_replaces_the_countys_set_of_schools() {
     assert_eq!(bundles, 2);
 }
 
-/// The city's workbook: 附件1, 3, 4 and 5, a row per county of the config and a total.
+/// The city's workbook: seed 000's 附件1, 3, 4 and 5 and seed 001's 附件2 and 3, a row per county
+/// of the config and a total.
 #[test]
-fn the_city_workbook_has_the_four_forms_with_a_row_per_county() {
+fn the_city_workbook_has_the_circulars_forms_with_a_row_per_county() {
     use calamine::Reader;
     let (zy, eq) = (Home::county("410102", "中原区"), Home::county("410103", "二七区"));
     let (a, b) = (zy.export(NOW), eq.export(LATE));
@@ -328,7 +329,17 @@ fn the_city_workbook_has_the_four_forms_with_a_row_per_county() {
     assert_eq!(out["bytes"].as_u64(), Some(std::fs::metadata(&file).unwrap().len()));
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file).unwrap();
     let names = book.sheet_names();
-    assert_eq!(names, ["附件1 填报情况", "附件3 主动上报", "附件4 联网攻坚", "半月调度表"]);
+    assert_eq!(
+        names,
+        [
+            "附件1 填报情况",
+            "附件3 主动上报",
+            "附件4 联网攻坚",
+            "半月调度表",
+            "001附件2 审核上报率",
+            "001附件3 学校上报率"
+        ]
+    );
     let mut cells = |sheet: &str| -> Vec<Vec<String>> {
         let range = book.worksheet_range(sheet).unwrap();
         range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()

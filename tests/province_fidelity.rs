@@ -4,14 +4,14 @@
 //! the drafted text quotes only numbers that are cells of that workbook. Where the seed
 //! contradicts itself, the test says so and shows both values.
 //!
-//! The sheets are counted and tabled here in process (`province_workbook`, `circular::draft`);
+//! The sheets are counted and tabled here in process (`units_workbook`, `circular::draft`);
 //! how a province's store comes to hold them and its auditors' figures — through signed
 //! county and city bundles — is `tests/levels_cli.rs`.
 
 use std::collections::HashSet;
 
 use calamine::Reader;
-use shenhe::bundle::city_report::{CountyLine, province_workbook};
+use shenhe::bundle::city_report::{CountyLine, units_workbook};
 use shenhe::bundle::tables::Letterhead;
 use shenhe::config::{BandwidthDenominator, Config};
 use shenhe::domain::stats::Rate;
@@ -180,7 +180,7 @@ fn circular(cities: &[CountyLine], of: &[Vec<SubmissionData>], denominator: Band
         date: chrono::NaiveDate::from_ymd_opt(2020, 4, 16).unwrap(),
     };
     let created = chrono::NaiveDate::from_ymd_opt(2020, 4, 16).unwrap().and_hms_opt(9, 0, 0).unwrap();
-    let workbook = province_workbook(&h, cities, &refs, &data, &HashSet::new(), denominator, created).unwrap();
+    let workbook = units_workbook(&h, cities, &refs, &data, &HashSet::new(), denominator, created).unwrap();
     let text = shenhe::bundle::circular::draft(&Config::default(), cities, &refs, &data, denominator);
     (workbook, text)
 }

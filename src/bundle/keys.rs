@@ -97,9 +97,14 @@ pub fn init(dir: &Path, comment: &str) -> Result<SigningKey, KeyError> {
 }
 
 /// The comment of a new key: who it belongs to, so the city can tell keys apart.
-pub fn comment_for(county: &crate::config::County) -> String {
-    let who: Vec<&str> =
-        [county.code.trim(), county.city.trim(), county.name.trim()].into_iter().filter(|s| !s.is_empty()).collect();
+pub fn comment_for(config: &crate::config::Config) -> String {
+    use crate::config::Level;
+    let (code, above, name) = match config.level {
+        Level::County => (&config.county.code, &config.county.city, &config.county.name),
+        Level::City => (&config.city.code, &config.city.province, &config.city.name),
+        Level::Province => (&config.province.code, &String::new(), &config.province.name),
+    };
+    let who: Vec<&str> = [code.trim(), above.trim(), name.trim()].into_iter().filter(|s| !s.is_empty()).collect();
     if who.is_empty() { "shenhe".to_string() } else { format!("shenhe {}", who.join(" ")) }
 }
 

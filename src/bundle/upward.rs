@@ -139,6 +139,12 @@ pub fn city_tables(
     let counties: Vec<CountyLine> =
         units.iter().map(|u| CountyLine::county(&u.report.code, &u.report.name, u.report.on_time)).collect();
     let h = Letterhead { county: String::new(), county_code: String::new(), ..letterhead.clone() };
-    city_workbook(&h, &counties, &data, config.stats.bandwidth_denominator, created)
+    let states = store.list(period, None)?;
+    let approved = states
+        .iter()
+        .filter(|s| s.state == crate::domain::ReviewState::Approved)
+        .map(|s| s.school_code.as_str())
+        .collect();
+    city_workbook(&h, &counties, &data, &approved, config.stats.bandwidth_denominator, created)
         .map_err(|e| ExportError::Build(e.to_string()))
 }

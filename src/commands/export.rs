@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
     let done = export::export(
         &mut store,
         &ctx.config,
-        || keys::load_or_init(&ctx.paths.keys_dir, &keys::comment_for(&ctx.config.county)),
+        || keys::load_or_init(&ctx.paths.keys_dir, &keys::comment_for(&ctx.config)),
         request,
     )
     .map_err(|e| match e {

@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, command: KeyCommand) -> Outcome {
     let refused = |e: keys::KeyError| Failure::refused(e.user_message(lang));
     match command {
         KeyCommand::Init => {
-            let key = keys::init(dir, &keys::comment_for(&ctx.config.county)).map_err(refused)?;
+            let key = keys::init(dir, &keys::comment_for(&ctx.config)).map_err(refused)?;
             say!(
                 "{}",
                 fill(

@@ -40,8 +40,11 @@ pub fn settings(ctx: &Context) -> Settings {
     let mut settings =
         Settings::new(&ctx.config, ctx.lang, ctx.actor(), ctx.paths.database.display().to_string(), color);
     if settings.city {
-        // The city reviews nothing: it reads what the counties reported.
+        // Its units' 月报文本 are taken out beside the bundles.
         settings.report_texts_dir = Some(crate::commands::city::report_texts_dir(ctx));
+    }
+    if settings.province {
+        // A province reports to no one: its circular is `shenhe report`.
         return settings;
     }
     settings.with_export(&ctx.config, ctx.paths.keys_dir.clone(), ctx.paths.bundles_dir(&ctx.config))

@@ -76,7 +76,8 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The schools now 退回重报, each with the note of its latest return.
+    /// The schools now 退回重报, each with the note of its latest return: this level's own (at a
+    /// city, a county's returned school is the county's to notify).
     pub fn returned_schools(&self, period: Period) -> Result<Vec<ReturnedSchool>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT s.school_code, r.name, l.at, coalesce(l.note, '')
@@ -85,6 +86,7 @@ impl Store {
              JOIN review_log l ON l.id = (SELECT max(id) FROM review_log
                  WHERE period = s.period AND school_code = s.school_code AND new_state = 'returned')
              WHERE s.period = ?1 AND s.state = 'returned'
+               AND NOT EXISTS (SELECT 1 FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code)
              ORDER BY s.school_code",
         )?;
         let rows = stmt.query_map([period.to_string()], |r| {

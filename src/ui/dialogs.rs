@@ -139,6 +139,11 @@ fn export(frame: &mut Frame<'_>, area: Rect, app: &App, d: &ExportDialog, theme:
             lines.push(Line::raw(truncate(&format!("  {code} {name} ({})", state.label(lang)), text_width)));
         }
     }
+    if !p.units_not_on_time.is_empty() {
+        let names: Vec<String> = p.units_not_on_time.iter().map(|(_, name, _)| crate::i18n::printable(name)).collect();
+        let line = fill(&m.ui_export_units, &[("count", &names.len()), ("names", &names.join("、"))]);
+        lines.push(Line::styled(truncate(&line, text_width), theme.warning()));
+    }
     let mut cursor = None;
     match (&d.report_text_editor, &d.report_text) {
         (Some(editor), _) => {

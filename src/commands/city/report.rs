@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::bundle::city_report::{CountyLine, city_workbook, group_by_unit, province_workbook};
+use crate::bundle::city_report::{CountyLine, city_workbook, group_by_unit, units_workbook};
 use crate::bundle::city_status::statuses;
 use crate::commands::out::say;
 use crate::commands::{Context, Failure, Outcome, print_json};
@@ -46,14 +46,13 @@ pub(super) fn run(ctx: &Context, period: Period, out: &Path, text: Option<&Path>
     };
     let denominator = ctx.config.stats.bandwidth_denominator;
     let failed = |e: rust_xlsxwriter::XlsxError| Failure::refused(fill(&m.export_failed, &[("reason", &e)]));
+    let states = store.list(period, None).map_err(stored)?;
+    let approved = states.iter().filter(|s| s.state == ReviewState::Approved).map(|s| s.school_code.as_str()).collect();
     let bytes = if province {
         let held = store.held_below(&period.to_string()).map_err(stored)?;
         let of = group_by_unit(&lines, &held, &data);
-        let states = store.list(period, None).map_err(stored)?;
-        let approved =
-            states.iter().filter(|s| s.state == ReviewState::Approved).map(|s| s.school_code.as_str()).collect();
-        let bytes = province_workbook(&letterhead, &lines, &of, &data, &approved, denominator, now.naive_utc())
-            .map_err(failed)?;
+        let bytes =
+            units_workbook(&letterhead, &lines, &of, &data, &approved, denominator, now.naive_utc()).map_err(failed)?;
         if let Some(path) = text {
             let circular = crate::bundle::circular::draft(&ctx.config, &lines, &of, &data, denominator);
             crate::files::write_atomically(path, circular.replace('\n', "\r\n").as_bytes())
@@ -61,7 +60,7 @@ pub(super) fn run(ctx: &Context, period: Period, out: &Path, text: Option<&Path>
         }
         bytes
     } else {
-        city_workbook(&letterhead, &lines, &data, denominator, now.naive_utc()).map_err(failed)?
+        city_workbook(&letterhead, &lines, &data, &approved, denominator, now.naive_utc()).map_err(failed)?
     };
     crate::files::write_atomically(out, &bytes)
         .map_err(|e| Failure::refused(fill(&m.notices_io, &[("path", &out.display()), ("reason", &e)])))?;

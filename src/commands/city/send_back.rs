@@ -169,7 +169,7 @@ fn next_notice(ctx: &Context, store: &Store, bundle: &CityBundle) -> Result<u32,
 
 fn city_key(ctx: &Context) -> Result<(String, crate::bundle::keys::SigningKey), Failure> {
     let city = ctx.config.sender_name();
-    let key = crate::bundle::keys::load_or_init(&ctx.paths.keys_dir, &format!("shenhe {city}"))
+    let key = crate::bundle::keys::load_or_init(&ctx.paths.keys_dir, &crate::bundle::keys::comment_for(&ctx.config))
         .map_err(|e| Failure::refused(e.user_message(ctx.lang)))?;
     Ok((city, key))
 }
