@@ -182,6 +182,9 @@ fn a_province_receives_its_cities_with_every_countys_report_checked() {
     assert_eq!(status[2]["inside_window"], false, "洛阳市 reported late");
     let list = json(&province.ok_at(PROVINCE, &["list", "--period", PERIOD, "--json"]));
     assert_eq!(list.as_array().unwrap().len(), 30, "every school of every city, 直属 and counties'");
+    // A city the province's config does not have is refused as such.
+    let elsewhere = Home::province("[{ code = \"410200\", name = \"开封市\" }]", &keys);
+    refused(&elsewhere, &zz_report, &["郑州市（410100）不是本省配置"]);
     let by_city = json(&province.ok_at(PROVINCE, &["stats", "--period", PERIOD, "--by", "city", "--json"]));
     let schools: Vec<(&str, u64)> = by_city
         .as_array()

@@ -153,8 +153,9 @@ pub fn receive(
         // A city's report: its own signature, then every county's report inside it.
         Level::Province => {
             let cities = &ctx.config.province.cities;
+            // A city not of the config is refused next, in those words.
             let belongs =
-                |city: &str, county: &str| cities.iter().find(|c| c.code == city).is_some_and(|c| c.has_county(county));
+                |city: &str, county: &str| cities.iter().find(|c| c.code == city).is_none_or(|c| c.has_county(county));
             verify_city(bytes, signers, now.to_utc(), belongs).map_err(|r| r.user_message(lang))?.city
         }
         _ => verify(bytes, signers, now.to_utc()).map_err(|r| r.user_message(lang))?,
