@@ -13,6 +13,9 @@ use crate::ui::table::{Align, render};
 
 pub fn run(ctx: &Context, args: StatsArgs) -> Outcome {
     let lang = ctx.lang;
+    if args.by == Some(StatsGroup::City) && ctx.config.level == crate::config::Level::County {
+        return Err(Failure::usage(lang.msg().stats_by_city_needs_units.clone()));
+    }
     let store = ctx.open_store()?;
     let period = ctx.period_or_latest(&store, args.period)?;
     let data = store.current_data(period).map_err(|e| Failure::refused(e.user_message(lang)))?;

@@ -698,6 +698,7 @@ catalog! {
     ui_board_all_cities,
     ui_province_read_only,
     ui_export_units,
+    stats_by_city_needs_units,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.
