@@ -227,3 +227,50 @@ fn the_province_sends_a_city_back_and_takes_its_next_report() {
     let status = json(&province.ok_at(PROVINCE, &["status", "--period", PERIOD, "--json"]));
     assert_eq!((status[0]["sequence"].as_u64(), status[0]["returned"].is_null()), (Some(2), true));
 }
+
+/// A school code two of a city's counties both report is a conflict the city holds: the
+/// province takes the city's report all the same, the school once.
+#[test]
+fn a_conflict_the_city_holds_does_not_lock_the_city_out() {
+    let (zy, eq) = (Home::county_of("410102", "中原区", "郑州市"), Home::county_of("410103", "二七区", "郑州市"));
+    let fixture = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/unfilled.csv")).unwrap();
+    let row = fixture.lines().nth(1).unwrap().replace(",410102,", ",410103,").replace("中原区", "二七区");
+    let sheet = eq.path().join("extra.csv");
+    std::fs::write(&sheet, format!("{}\n{row}\n", fixture.lines().next().unwrap())).unwrap();
+    eq.ok_at(NOW, &["import", &arg(&sheet), "--period", PERIOD]);
+    let (a, b) = (zy.export(NOW), eq.export(NOW));
+    let keys = zy.allowed_signers() + &eq.allowed_signers();
+    let zz = Home::city_of("410100", "郑州市", &[("410102", "中原区"), ("410103", "二七区")], &keys);
+    zz.ok_at(CITY_RECEIVES, &["receive", &arg(&a), &arg(&b)]);
+    let report = zz.city_export(CITY_ON_TIME);
+    let province = Home::province(CITIES, &zz.allowed_signers());
+    province.ok_at(PROVINCE, &["receive", &arg(&report)]);
+    let list = json(&province.ok_at(PROVINCE, &["list", "--period", PERIOD, "--json"]));
+    assert_eq!(list.as_array().unwrap().len(), 10, "ten schools, the shared one once: {list}");
+}
+
+/// A city's manifest re-signed with its own key cannot make a county's report what it is not:
+/// a county that sent nothing on time, a report made on another day than the county signed,
+/// a unit that is no county (the city's own code).
+#[test]
+fn a_citys_word_about_its_counties_must_match_their_reports() {
+    let zz = city("410100", "郑州市", &[("410102", "中原区", Some(LATE)), ("410105", "金水区", None)], false);
+    let report = zz.home.city_export(CITY_ON_TIME);
+    let province = Home::province(CITIES, &zz.home.allowed_signers());
+    let keys_dir = zz.home.path().join("keys");
+    let original = std::fs::read(&report).unwrap();
+    let lie = |file: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let path = province.path().join(file);
+        std::fs::write(&path, resign::resigned(&original, &keys_dir, edit)).unwrap();
+        path
+    };
+    let missing_on_time = lie("missing.zip", &|m| m["units"][1]["on_time"] = true.into());
+    refused(&province, &missing_on_time, &["金水区（410105）", "on_time"]);
+    let earlier = lie("earlier.zip", &|m| m["units"][0]["report"]["created_at"] = "2026-10-02T10:00:00+08:00".into());
+    refused(&province, &earlier, &["中原区（410102）", "created_at"]);
+    let itself = lie("itself.zip", &|m| m["units"][1]["code"] = "410100".into());
+    refused(&province, &itself, &["410100", "不属于这个市州"]);
+    let status = json(&province.ok_at(PROVINCE, &["status", "--period", PERIOD, "--json"]));
+    assert_eq!(status[0]["received"], false, "nothing landed: {status}");
+    province.ok_at(PROVINCE, &["receive", &arg(&report)]);
+}

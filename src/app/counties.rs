@@ -79,7 +79,7 @@ impl App {
         let parent = std::mem::replace(board, CountyBoard::new(rows));
         board.parent = Some(Box::new(parent));
         board.city = Some((row.county_code.clone(), row.county.clone()));
-        self.info(fill(&m.ui_board_city_opened, &[("city", &row.county)]));
+        self.info(fill(&m.ui_board_city_opened, &[("city", &crate::i18n::printable(&row.county))]));
     }
 
     /// Shows the highlighted county's schools (or the whole city's) in the list.
@@ -115,13 +115,13 @@ impl App {
             },
             Some(row) if row.own => (None, m.ui_board_own.clone()),
             Some(row) if !row.received => {
-                self.error(fill(&m.ui_board_not_received, &[("county", &row.county)]));
+                self.error(fill(&m.ui_board_not_received, &[("county", &crate::i18n::printable(&row.county))]));
                 return;
             }
             Some(row) => match self.index.counties.iter().position(|(code, _)| **code == *row.county_code) {
                 Some(pos) => (Some(pos as u8), row.county.clone()),
                 None => {
-                    self.error(fill(&m.ui_board_no_schools, &[("county", &row.county)]));
+                    self.error(fill(&m.ui_board_no_schools, &[("county", &crate::i18n::printable(&row.county))]));
                     return;
                 }
             },
@@ -134,7 +134,7 @@ impl App {
             board.shown = false;
         }
         let opened = if own { &m.ui_board_opened_own } else { &m.ui_board_opened };
-        self.info(fill(opened, &[("county", &text), ("count", &self.view.len())]));
+        self.info(fill(opened, &[("county", &crate::i18n::printable(&text)), ("count", &self.view.len())]));
     }
 
     /// Writes the highlighted county's 月报文本 out of its report and says where.

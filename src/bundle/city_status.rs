@@ -65,18 +65,19 @@ impl UnitsSummary {
     /// From a city's manifest and whether the city itself reported on time.
     pub fn of(mf: &Manifest, city_on_time: bool) -> UnitsSummary {
         let counties = mf.units.len();
-        let on_time = mf.units.iter().filter(|u| u.on_time).count();
+        // Counted from the reports, so no claim of the manifest can make the figures disagree.
+        let on_time = mf.units.iter().filter(|u| u.on_time && u.report.is_some()).count();
         let missing = mf.units.iter().filter(|u| u.report.is_none()).count();
         let auditors = 1 + counties as u64;
         let active = u64::from(city_on_time) + on_time as u64;
         UnitsSummary {
             counties,
             on_time,
-            late: counties - on_time - missing,
+            late: counties.saturating_sub(on_time + missing),
             missing,
             auditors,
             active,
-            system: auditors - active,
+            system: auditors.saturating_sub(active),
             active_rate: crate::domain::stats::Rate::of(active, auditors),
         }
     }

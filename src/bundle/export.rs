@@ -94,6 +94,8 @@ pub enum ExportError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("building the bundle failed: {0}")]
     Build(String),
+    #[error("the bundle would be {bytes} bytes, over {limit}")]
+    TooLarge { bytes: u64, limit: u64 },
 }
 
 impl ExportError {
@@ -160,6 +162,9 @@ impl ExportError {
                 &[("sequence", sequence), ("path", &path.display()), ("temp", &temp.display()), ("reason", source)],
             ),
             ExportError::Build(reason) => fill(&m.export_failed, &[("reason", reason)]),
+            ExportError::TooLarge { bytes, limit } => {
+                fill(&m.export_too_large, &[("mib", &(bytes >> 20)), ("limit_mib", &(limit >> 20))])
+            }
         }
     }
 }
@@ -337,6 +342,10 @@ pub fn export(
     let signature = key.sign(&manifest_bytes).map_err(|e| ExportError::Build(e.to_string()))?;
     let signed: [(&str, &[u8]); 2] = [(MANIFEST, &manifest_bytes), (SIGNATURE, signature.as_bytes())];
     let zip = archive::write(&signed, &deflated, request.now.naive_local()).map_err(build)?;
+    // The level above reads no bundle past this: refused before anything is recorded or locked.
+    if zip.len() as u64 > archive::LIMITS.bundle_bytes {
+        return Err(ExportError::TooLarge { bytes: zip.len() as u64, limit: archive::LIMITS.bundle_bytes });
+    }
 
     let record = BundleRecord {
         sequence: preview.sequence,

@@ -60,8 +60,9 @@ pub fn verify_city(
     let mut archive = Opened::new(bytes, LIMITS).map_err(|p| ChainRefusal::City(Box::new(p.into())))?;
     let prefix = format!("{UNITS_DIR}/");
     let named: Vec<&str> = mf.units.iter().filter_map(|u| u.report.as_ref().map(|r| r.path.as_str())).collect();
-    if let Some(path) = mf.files.iter().map(|f| f.path.as_str()).find(|p| p.starts_with(&prefix) && !named.contains(p))
-    {
+    // Compared as Windows and macOS compare names: `COUNTIES/x.zip` unzips into `counties/`.
+    let under_units = |p: &str| crate::file_names::folded(p).starts_with(&prefix);
+    if let Some(path) = mf.files.iter().map(|f| f.path.as_str()).find(|p| under_units(p) && !named.contains(p)) {
         return Err(ChainRefusal::UnitNotNamed { path: path.to_string() });
     }
     let mut units = Vec::new();
@@ -70,10 +71,24 @@ pub fn verify_city(
         if mf.units[..i].iter().any(|u| u.code == unit.code) {
             return Err(ChainRefusal::UnitTwice { code });
         }
-        if !belongs(&mf.county_code, &unit.code) {
+        // A county's code: six digits, not the city's own.
+        let six_digits = unit.code.len() == 6 && unit.code.bytes().all(|b| b.is_ascii_digit());
+        if !six_digits || unit.code == mf.county_code || !belongs(&mf.county_code, &unit.code) {
             return Err(ChainRefusal::UnitNotOfCity { code, name });
         }
-        let Some(report) = &unit.report else { continue };
+        let Some(report) = &unit.report else {
+            // A county that sent nothing cannot have reported on time.
+            if unit.on_time {
+                return Err(ChainRefusal::UnitNotAsStated {
+                    code,
+                    name,
+                    what: "on_time",
+                    stated: "true".into(),
+                    found: "report: null".into(),
+                });
+            }
+            continue;
+        };
         if !report.path.starts_with(&prefix) || !mf.files.iter().any(|f| f.path == report.path) {
             return Err(ChainRefusal::UnitFileMissing { code, name, path: report.path.clone() });
         }
@@ -112,6 +127,9 @@ pub fn verify_city(
         }
         if inner_mf.sequence != report.sequence {
             return Err(not_as_stated("sequence", &report.sequence.to_string(), &inner_mf.sequence.to_string()));
+        }
+        if inner_mf.created_at != report.created_at {
+            return Err(not_as_stated("created_at", &report.created_at, &inner_mf.created_at));
         }
         if inner_mf.level.is_some() {
             return Err(not_as_stated("level", "county", "city"));

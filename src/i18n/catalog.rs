@@ -699,6 +699,7 @@ catalog! {
     ui_province_read_only,
     ui_export_units,
     stats_by_city_needs_units,
+    export_too_large,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

@@ -238,9 +238,15 @@ fn load(
     }
     let change = batch.claim_schools(&mf.county_code, mf.sequence, &codes).map_err(stored)?;
     let held: std::collections::HashSet<&str> = change.held_elsewhere.iter().map(|(c, _)| c.as_str()).collect();
+    // A code two of a city's counties both report (a conflict the city holds) is in two groups:
+    // the first (the 直属 ones, then the counties in the manifest's order) gives its data.
+    let mut written: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for group in &groups {
-        let mine: Vec<&ReportedSchool> =
-            group.schools.iter().filter(|s| !held.contains(s.data.school_code.as_str())).collect();
+        let mine: Vec<&ReportedSchool> = group
+            .schools
+            .iter()
+            .filter(|s| !held.contains(s.data.school_code.as_str()) && written.insert(s.data.school_code.as_str()))
+            .collect();
         put_schools(&mut batch, &group.manifest, &record.file_name, &mine).map_err(stored)?;
     }
     // Schools this report no longer carries.
