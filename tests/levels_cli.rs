@@ -233,7 +233,8 @@ fn the_province_sends_a_city_back_and_takes_its_next_report() {
 #[test]
 fn a_conflict_the_city_holds_does_not_lock_the_city_out() {
     let (zy, eq) = (Home::county_of("410102", "中原区", "郑州市"), Home::county_of("410103", "二七区", "郑州市"));
-    let fixture = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/unfilled.csv")).unwrap();
+    let fixture =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/unfilled.csv")).unwrap();
     let row = fixture.lines().nth(1).unwrap().replace(",410102,", ",410103,").replace("中原区", "二七区");
     let sheet = eq.path().join("extra.csv");
     std::fs::write(&sheet, format!("{}\n{row}\n", fixture.lines().next().unwrap())).unwrap();
