@@ -131,6 +131,8 @@ pub fn statuses(store: &Store, counties: &[CountyRef], period: Period) -> Result
         out
     };
     let mut rows = Vec::new();
+    // Read once, on the first city report met (a city's statuses need none of it).
+    let mut by_unit: Option<std::collections::HashMap<String, Vec<crate::domain::ReviewState>>> = None;
     let own = store.own_states(&period.to_string())?;
     if !own.is_empty() {
         rows.push(own_row(&own));
@@ -152,7 +154,13 @@ pub fn statuses(store: &Store, counties: &[CountyRef], period: Period) -> Result
         // A city's report states its 直属 schools' counts only: its schools are all those its
         // report carries, as received.
         let counts = match (&units, &manifest) {
-            (Some(_), _) => Some(StateCounts::of(store.claimed_states(&period.to_string(), &c.code)?)),
+            (Some(_), _) => {
+                if by_unit.is_none() {
+                    by_unit = Some(store.states_by_unit(&period.to_string())?);
+                }
+                let states = by_unit.as_ref().and_then(|m| m.get(&c.code)).cloned().unwrap_or_default();
+                Some(StateCounts::of(states))
+            }
             (None, mf) => mf.as_ref().map(|mf| mf.counts.clone()),
         };
         Ok::<_, StoreError>(CountyStatus {

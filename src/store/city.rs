@@ -142,19 +142,23 @@ impl Store {
         Ok(states)
     }
 
-    /// The review states of the schools `unit_code`'s current report holds in `period`.
-    pub fn claimed_states(&self, period: &str, unit_code: &str) -> Result<Vec<crate::domain::ReviewState>, StoreError> {
+    /// The review states of the schools each unit's current report holds in `period`, by the
+    /// unit's code: one pass over the period, whatever the number of units.
+    pub fn states_by_unit(&self, period: &str) -> Result<HashMap<String, Vec<crate::domain::ReviewState>>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT s.state FROM submissions s WHERE s.period = ?1 AND
-                 (SELECT c.county_code FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code
-                  ORDER BY c.id LIMIT 1) = ?2",
+            "SELECT c.county_code, s.state FROM submissions s
+             JOIN city_claims c ON c.period = s.period AND c.school_code = s.school_code
+             WHERE s.period = ?1
+               AND c.id = (SELECT min(id) FROM city_claims WHERE period = s.period AND school_code = s.school_code)",
         )?;
-        let rows = stmt.query_map(params![period, unit_code], |r| r.get::<_, String>(0))?;
-        let mut states = Vec::new();
-        for key in rows {
-            states.push(crate::domain::ReviewState::from_key(&key?).unwrap_or(crate::domain::ReviewState::Submitted));
+        let rows = stmt.query_map([period], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out: HashMap<String, Vec<crate::domain::ReviewState>> = HashMap::new();
+        for row in rows {
+            let (unit, key) = row?;
+            let state = crate::domain::ReviewState::from_key(&key).unwrap_or(crate::domain::ReviewState::Submitted);
+            out.entry(unit).or_default().push(state);
         }
-        Ok(states)
+        Ok(out)
     }
 
     /// The schools `unit_code`'s current report holds in `period`: each one's county code (as
