@@ -46,6 +46,7 @@ pub enum Command {
     Notices(NoticesArgs),
     Backup(BackupArgs),
     Restore(RestoreArgs),
+    CheckStore(CheckStoreArgs),
     #[command(subcommand)]
     Config(ConfigCommand),
     #[command(subcommand)]
@@ -57,6 +58,13 @@ pub enum Command {
     Report(ReportArgs),
     SendBack(SendBackArgs),
     Demo,
+}
+
+/// `check-store`: the database file checked whole.
+#[derive(Debug, Args)]
+pub struct CheckStoreArgs {
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `receive`: at a city the counties' bundles, at a province the cities'.
@@ -483,6 +491,9 @@ pub fn localized_command(lang: Lang) -> clap::Command {
             c.about(h.help_backup.as_str()).help_template(h.help_template.as_str()),
             &[("out", &h.help_backup_out), ("json", &h.help_json)],
         )
+    })
+    .mut_subcommand("check-store", |c| {
+        args(c.about(h.help_check_store.as_str()).help_template(h.help_template.as_str()), &[("json", &h.help_json)])
     })
     .mut_subcommand("restore", |c| {
         args(

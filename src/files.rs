@@ -53,6 +53,9 @@ pub fn publish(temp: &Path, path: &Path, replace: bool) -> std::io::Result<()> {
         return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "a file of that name is there"));
     }
     std::fs::rename(temp, path)?;
+    // The rename itself is made durable by flushing the folder (POSIX). Windows cannot open a
+    // folder as a file without a flag std does not set; NTFS journals the rename (MoveFileEx),
+    // and the file's own contents were flushed before it was renamed.
     #[cfg(unix)]
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::File::open(dir)?.sync_all()?;

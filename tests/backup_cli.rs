@@ -303,6 +303,7 @@ fn a_damaged_store_is_refused_never_written_and_restore_moves_it_aside() {
     assert_eq!(state_of(&home.states(), APPROVED), "approved");
 }
 
+#[cfg(target_os = "linux")] // a tmpfs in a mount namespace of its own
 /// Runs shenhe on a copy of the home placed on a disk that is full after `spare_kb` more
 /// kilobytes (a small tmpfs in a mount namespace of its own), then copies what the disk holds
 /// afterwards to `after` (relative to the home) for the test to look at.
@@ -334,6 +335,7 @@ fn on_full_disk(home: &Home, spare_kb: u64, after: &str, args: &[&str]) -> (Outp
     (out, after)
 }
 
+#[cfg(target_os = "linux")] // a tmpfs in a mount namespace of its own
 fn needs_mount_namespace() {
     let probe = Command::new("unshare").args(["-m", "true"]).output();
     assert!(
@@ -342,6 +344,7 @@ fn needs_mount_namespace() {
     );
 }
 
+#[cfg(target_os = "linux")] // a tmpfs in a mount namespace of its own
 /// The list of schools and states in the store under `dir`.
 fn states_in(dir: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_shenhe"))
@@ -354,6 +357,7 @@ fn states_in(dir: &Path) -> String {
     stdout(&out)
 }
 
+#[cfg(target_os = "linux")] // a tmpfs in a mount namespace of its own
 #[test]
 fn a_full_disk_during_import_export_and_backup_changes_nothing_and_leaves_no_partial_file() {
     needs_mount_namespace();
@@ -396,12 +400,14 @@ fn a_full_disk_during_import_export_and_backup_changes_nothing_and_leaves_no_par
     assert_eq!(states_in(&after), before);
 }
 
+#[cfg(target_os = "linux")] // a tmpfs in a mount namespace of its own
 /// `sh` prefix: a mount namespace of the process's own where `dir` is read-only, as on a
 /// write-protected USB stick (root ignores permission bits, so chmod would not do).
 fn read_only(dir: &Path) -> String {
     format!("mount --bind -o ro '{0}' '{0}'", dir.display())
 }
 
+#[cfg(target_os = "linux")] // a tmpfs in a mount namespace of its own
 #[test]
 fn a_read_only_folder_gives_a_clear_error_and_changes_nothing() {
     needs_mount_namespace();
@@ -434,4 +440,22 @@ fn a_read_only_folder_gives_a_clear_error_and_changes_nothing() {
     assert!(stdout(&out).contains("无法写入") || stderr(&out).contains("无法写入"), "{}{}", stdout(&out), stderr(&out));
     assert_eq!((home.store_bytes(), home.states()), before);
     assert_eq!(std::fs::read_dir(&ro).unwrap().count(), 0);
+}
+
+#[test]
+fn check_store_reads_the_whole_file_and_names_damage_it_finds() {
+    let home = Home::county();
+    let out = home.ok_at(NOW, &["check-store"]);
+    assert!(stdout(&out).contains("数据库完好"), "{}", stdout(&out));
+    let checked = json(&home.ok_at(NOW, &["check-store", "--json"]));
+    assert_eq!(checked["ok"], true);
+    assert_eq!(checked["previous"]["why"], "asked", "the first run is recorded: {checked}");
+    let english = home.ok_at(NOW, &["--lang", "en", "check-store"]);
+    assert!(stdout(&english).contains("The store is whole"), "{}", stdout(&english));
+
+    let damaged = damage(&home);
+    let out = home.run_at(NOW, &["check-store"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("已损坏") && stderr(&out).contains("shenhe restore"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(home.database()).unwrap(), damaged, "nothing written to the damaged store");
 }

@@ -324,3 +324,17 @@ fn the_import_progress_bar_shows_a_hostile_file_name_printable() {
     assert!(!shown.contains("\u{1b}]0;PWNED") && !shown.contains("\u{1b}[31mRED"), "{shown:?}");
     assert!(shown.contains("p_\\u{1b}]0;PWNED"), "the name is shown escaped: {shown:?}");
 }
+
+#[test]
+fn a_panic_on_the_screen_gives_the_terminal_back_as_it_was() {
+    let home = Home::with_fixture();
+    let mut screen = home.screen_with(&[], &[("SHENHE_TEST_PANIC", "1")]);
+    let status = screen.wait_for_exit();
+    assert!(!status.success(), "a panic is a failure");
+    let parser = screen.parser.lock().unwrap();
+    let terminal = parser.screen();
+    assert!(!terminal.alternate_screen(), "back on the main screen:\n{}", terminal.contents());
+    assert!(!terminal.hide_cursor(), "the cursor is shown again");
+    assert!(!terminal.bracketed_paste(), "bracketed paste is off again");
+    assert!(terminal.contents().contains("SHENHE_TEST_PANIC is set"), "the panic is shown:\n{}", terminal.contents());
+}

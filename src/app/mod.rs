@@ -18,6 +18,7 @@ pub mod editor;
 pub(crate) mod export;
 pub mod keymap;
 mod modes;
+mod opening;
 pub mod search;
 pub mod view;
 
@@ -58,6 +59,8 @@ pub struct Settings {
     pub counties: Vec<crate::config::CountyRef>,
     /// Config `[backup] remind_after_days` (0: no reminder).
     pub remind_after_days: u32,
+    /// Schools read for the first frame ([`App::open_first_frame`]): more than the list shows.
+    pub first_page_rows: usize,
     /// Where the board's `t` writes a report's 月报文本; `None` where there is no board.
     pub report_texts_dir: Option<PathBuf>,
 }
@@ -90,6 +93,7 @@ impl Settings {
             province: config.level == crate::config::Level::Province,
             counties: config.units_below(),
             remind_after_days: config.backup.remind_after_days,
+            first_page_rows: opening::FIRST_PAGE_ROWS,
             report_texts_dir: None,
         }
     }
@@ -196,6 +200,9 @@ pub struct App {
     pub visible: Vec<RowIndicators>,
     /// The detail of the highlighted school, when a detail pane is shown.
     pub detail: Option<(u32, SchoolDetail)>,
+    /// Until the whole index is read ([`App::finish_opening`]): the header's counts over the
+    /// period, while `index` holds only the first page.
+    opening: Option<[usize; 5]>,
     quit: bool,
 }
 
@@ -203,6 +210,15 @@ impl App {
     /// Opens the screen on `period`, or on the newest period that is still open (else the
     /// newest), or on the first-run screen when the store holds nothing.
     pub fn open(store: Store, period: Option<Period>, settings: Settings) -> Result<App, StoreError> {
+        let mut app = App::open_first_frame(store, period, settings)?;
+        app.finish_opening()?;
+        Ok(app)
+    }
+
+    /// [`App::open`] as far as its first frame needs: the header's counts and the first
+    /// schools of the list ([`Store::first_page`]). The runner draws it, then calls
+    /// [`App::finish_opening`] before the first key.
+    pub fn open_first_frame(store: Store, period: Option<Period>, settings: Settings) -> Result<App, StoreError> {
         let period = match period {
             Some(p) => Some(p),
             None => {
@@ -245,11 +261,14 @@ impl App {
             status: None,
             visible: Vec::new(),
             detail: None,
+            opening: None,
             quit: false,
         };
         if let Some(p) = period {
             app.locked = app.store.period_reported(p)?;
-            app.index = app.store.review_index(p)?;
+            let first = app.store.first_page(p, app.settings.first_page_rows)?;
+            app.index = first.index;
+            app.opening = Some(first.counts);
             app.selected = vec![false; app.index.rows.len()];
             app.place = if app.settings.place.trim().is_empty() {
                 let (city, county) = app.store.period_place(p)?;
@@ -323,6 +342,9 @@ impl App {
     /// the list shows), in
     /// [`ReviewState::ALL`] order.
     pub fn state_counts(&self) -> [usize; 5] {
+        if let Some(counts) = self.opening {
+            return counts;
+        }
         let mut counts = [0; 5];
         let shown = |r: &&crate::store::IndexRow| {
             self.filter.county.is_none_or(|c| r.county == c) && (!self.filter.own || r.own)

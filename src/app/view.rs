@@ -139,7 +139,7 @@ pub fn build(rows: &[IndexRow], filter: &Filter, order: SortOrder) -> Vec<u32> {
         SortOrder::Code => {}
         SortOrder::Attention => view.sort_by_key(|&i| {
             let r = &rows[i as usize];
-            (attention(r.state), Reverse(r.open_errors), Reverse(r.open_findings))
+            (r.state.attention(), Reverse(r.open_errors), Reverse(r.open_findings))
         }),
         SortOrder::Name => view.sort_by(|&a, &b| rows[a as usize].name.cmp(&rows[b as usize].name)),
         SortOrder::Findings => {
@@ -148,17 +148,6 @@ pub fn build(rows: &[IndexRow], filter: &Filter, order: SortOrder) -> Vec<u32> {
         SortOrder::State => view.sort_by_key(|&i| ReviewState::ALL.iter().position(|s| *s == rows[i as usize].state)),
     }
     view
-}
-
-/// Smaller comes first: the schools waiting for the auditor's decision.
-fn attention(state: ReviewState) -> u8 {
-    match state {
-        ReviewState::Flagged => 0,
-        ReviewState::Submitted => 1,
-        ReviewState::Returned => 2,
-        ReviewState::Unfilled => 3,
-        ReviewState::Approved => 4,
-    }
 }
 
 #[cfg(test)]

@@ -168,6 +168,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
+    // Windows has no mode bits: a new file takes the ACL of its folder, and the keys folder is
+    // under the user's own profile (`directories`: %APPDATA%), which only the user, SYSTEM and
+    // the administrators may open. README.md says so for a key kept anywhere else.
     let written = options.open(&temp).and_then(|mut file| {
         file.write_all(bytes)?;
         file.sync_all()

@@ -145,7 +145,7 @@ fn periods_text(ctx: &Context, check: &BackupCheck) -> String {
     if check.periods.is_empty() { ctx.lang.msg().city_none.clone() } else { check.periods.join("、") }
 }
 
-fn size_text(bytes: u64) -> String {
+pub(super) fn size_text(bytes: u64) -> String {
     if bytes >= 1 << 20 {
         format!("{:.1} MB", bytes as f64 / f64::from(1 << 20))
     } else {

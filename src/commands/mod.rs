@@ -11,6 +11,7 @@ use crate::store::Store;
 
 mod backup;
 mod check;
+mod check_store;
 pub mod city;
 mod config_cmd;
 mod decide;
@@ -109,6 +110,7 @@ pub fn run(ctx: &Context, command: Option<Command>, period: Option<Period>) -> O
         Some(Command::Reopen(args)) => reopen::run(ctx, args),
         Some(Command::Notices(args)) => notices::run(ctx, args),
         Some(Command::Backup(args)) => backup::backup(ctx, args),
+        Some(Command::CheckStore(args)) => check_store::run(ctx, args),
         Some(Command::Restore(args)) => backup::restore(ctx, args),
         Some(Command::Config(c)) => config_cmd::run(ctx, c),
         Some(Command::Key(k)) => key::run(ctx, k),

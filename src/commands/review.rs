@@ -14,6 +14,9 @@ use crate::commands::out::say_err;
 use crate::domain::Period;
 use crate::i18n::fill;
 
+/// Set in a test build's environment, the screen panics once it is open.
+const TEST_PANIC: &str = "SHENHE_TEST_PANIC";
+
 pub fn run(ctx: &Context, period: Option<Period>) -> Outcome {
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         super::list::overview(ctx)?;
@@ -24,10 +27,20 @@ pub fn run(ctx: &Context, period: Option<Period>) -> Outcome {
     if let Some(p) = period {
         ctx.period_or_latest(&store, Some(p))?;
     }
-    let app = App::open(store, period, settings(ctx)).map_err(|e| Failure::refused(e.user_message(ctx.lang)))?;
+    // The first frame is drawn from the first page of the list; the rest of the index is read
+    // right after it, before the first key.
+    let app =
+        App::open_first_frame(store, period, settings(ctx)).map_err(|e| Failure::refused(e.user_message(ctx.lang)))?;
     let failed = |e: &dyn std::fmt::Display| Failure::refused(fill(&ctx.lang.msg().screen_failed, &[("reason", e)]));
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), ct::EnableBracketedPaste);
+    // ratatui's hook leaves raw mode and the alternate screen; bracketed paste is ours to end,
+    // or a paste into the shell after a panic would arrive wrapped in escape codes.
+    let restore = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(std::io::stdout(), ct::DisableBracketedPaste);
+        restore(info);
+    }));
     let result = event_loop(&mut terminal, app);
     let _ = execute!(std::io::stdout(), ct::DisableBracketedPaste);
     ratatui::restore();
@@ -67,6 +80,12 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, mut app: App) -> Result<(
         terminal.draw(|frame| crate::ui::draw(frame, &app))?;
         if app.should_quit() {
             return Ok(());
+        }
+        app.finish_opening().map_err(|e| ScreenError::Store(e.user_message(lang)))?;
+        // Test builds only: a panic on the open screen, so that a test sees the panic hook
+        // restore the terminal (`tests/screen.rs`).
+        if crate::clock::OVERRIDE_HONOURED && std::env::var_os(TEST_PANIC).is_some() {
+            panic!("{TEST_PANIC} is set");
         }
         match event::read()? {
             Event::Key(k) if k.kind != KeyEventKind::Release => {

@@ -19,6 +19,21 @@ labelled_enum! {
 }
 
 impl ReviewState {
+    /// The states in the order the review screen lists them by default: the schools waiting
+    /// for the auditor's decision first.
+    pub const BY_ATTENTION: [ReviewState; 5] = [
+        ReviewState::Flagged,
+        ReviewState::Submitted,
+        ReviewState::Returned,
+        ReviewState::Unfilled,
+        ReviewState::Approved,
+    ];
+
+    /// Position in [`ReviewState::BY_ATTENTION`]: smaller comes first.
+    pub fn attention(self) -> u8 {
+        ReviewState::BY_ATTENTION.iter().position(|s| *s == self).unwrap_or(0) as u8
+    }
+
     /// The stable key used in the store, in `--json` output and on the command line.
     pub fn key(self) -> &'static str {
         self.label_en()

@@ -700,6 +700,14 @@ catalog! {
     ui_export_units,
     stats_by_city_needs_units,
     export_too_large,
+    help_check_store,
+    check_store_ok,
+    check_store_last,
+    check_why_created,
+    check_why_unclean_shutdown,
+    check_why_before_migration,
+    check_why_due,
+    check_why_asked,
 }
 
 /// Parses an embedded catalog. A broken catalog is a build defect, caught by the i18n tests.

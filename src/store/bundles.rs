@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 
-use super::queries::{CURRENT, submission_data};
+use super::queries::{CURRENT, DATA, DATA_LEN, submission_data};
 use super::{Store, StoreError};
 use crate::domain::{Period, ReviewState, SubmissionData};
 
@@ -63,14 +63,14 @@ impl Store {
 
     /// Every school of the period with its current sheet, state and revision, by code.
     pub fn school_records(&self, period: Period) -> Result<Vec<SchoolRecord>, StoreError> {
-        let sql = format!("SELECT s.school_code, r.*, s.state AS review_state {CURRENT} ORDER BY s.school_code");
+        let sql = format!("SELECT {DATA}, s.state, r.revision {CURRENT} ORDER BY s.school_code");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([period.to_string()], |r| {
-            let state: String = r.get("review_state")?;
+            let state: String = r.get(DATA_LEN)?;
             Ok(SchoolRecord {
                 data: submission_data(r)?,
                 state: ReviewState::from_key(&state).unwrap_or(ReviewState::Submitted),
-                revision: r.get("revision")?,
+                revision: r.get(DATA_LEN + 1)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

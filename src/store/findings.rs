@@ -2,7 +2,7 @@
 //! holds (new ones open, gone ones resolved, overrides kept while the data stays the same),
 //! and moves schools between 待审核 and 有疑问, each move with its log row, in one transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -142,74 +142,84 @@ impl CheckBatch<'_> {
         }
         // At a city the checks read every school (peers, duplicates) but judge only its 直属
         // ones: a county's schools were judged by the county, and their states are its.
-        let held: std::collections::HashSet<String> = self
+        let held: HashSet<String> = self
             .tx
             .prepare("SELECT school_code FROM city_claims WHERE period = ?1")?
             .query_map([&period], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
+        // Each statement prepared once for the whole run.
+        let mut update = self.tx.prepare(
+            "UPDATE findings SET severity = ?2, detail = ?3, resolution = 'open', resolved_at = NULL WHERE id = ?1",
+        )?;
+        let mut insert = self.tx.prepare(
+            "INSERT INTO findings (period, school_code, rule, severity, detail, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        let mut resolve =
+            self.tx.prepare("UPDATE findings SET resolution = 'resolved', resolved_at = ?2 WHERE id = ?1")?;
         for f in found.iter().filter(|f| !held.contains(f.school_code)) {
             match live.remove(&(f.school_code.to_string(), f.rule.to_string())) {
                 Some((_, severity, detail)) if severity == f.severity && detail == f.detail => {}
                 Some((id, ..)) => {
                     // The values changed: an override was about the old ones, so it opens again.
-                    self.tx.execute(
-                        "UPDATE findings SET severity = ?2, detail = ?3, resolution = 'open', resolved_at = NULL
-                         WHERE id = ?1",
-                        params![id, f.severity, f.detail],
-                    )?;
+                    update.execute(params![id, f.severity, f.detail])?;
                     counts.updated += 1;
                 }
                 None => {
-                    self.tx.execute(
-                        "INSERT INTO findings (period, school_code, rule, severity, detail, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![period, f.school_code, f.rule, f.severity, f.detail, self.at],
-                    )?;
+                    insert.execute(params![period, f.school_code, f.rule, f.severity, f.detail, self.at])?;
                     counts.opened += 1;
                 }
             }
         }
         for (id, ..) in live.into_values() {
-            self.tx.execute(
-                "UPDATE findings SET resolution = 'resolved', resolved_at = ?2 WHERE id = ?1",
-                params![id, self.at],
-            )?;
+            resolve.execute(params![id, self.at])?;
             counts.resolved += 1;
         }
-        self.move_states(&period, &mut counts)?;
+        drop((update, insert, resolve));
+        self.move_states(&period, &held, &mut counts)?;
         self.tx.commit()?;
         Ok(counts)
     }
 
     /// 待审核 with an open finding → 有疑问; 有疑问 with none left → 待审核. Decisions the auditor
-    /// took (approved, returned) are not undone by a check.
-    fn move_states(&self, period: &str, counts: &mut CheckCounts) -> Result<(), StoreError> {
-        let moves: Vec<(String, String)> = {
+    /// took (approved, returned) are not undone by a check, nor are the states of the schools a
+    /// report from below carries (`held`). One pass over the period's schools decides every
+    /// move; only the schools that move are written, each with its log row.
+    fn move_states(&self, period: &str, held: &HashSet<String>, counts: &mut CheckCounts) -> Result<(), StoreError> {
+        let open: HashSet<String> = self
+            .tx
+            .prepare("SELECT DISTINCT school_code FROM findings WHERE period = ?1 AND resolution = 'open'")?
+            .query_map([period], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let moves: Vec<(i64, String, ReviewState)> = {
             let mut stmt = self.tx.prepare(
-                "SELECT s.school_code, s.state FROM submissions s
-                 WHERE s.period = ?1 AND s.state IN ('submitted', 'flagged')
-                   AND NOT EXISTS (SELECT 1 FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code)
-                   AND (s.state = 'submitted') = EXISTS (
-                       SELECT 1 FROM findings f
-                       WHERE f.period = s.period AND f.school_code = s.school_code AND f.resolution = 'open')",
+                "SELECT id, school_code, state FROM submissions
+                 WHERE period = ?1 AND state IN ('submitted', 'flagged') ORDER BY school_code",
             )?;
-            stmt.query_map([period], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
+            let mut rows = stmt.query([period])?;
+            let mut moves = Vec::new();
+            while let Some(r) = rows.next()? {
+                let code = r.get_ref(1)?.as_str()?;
+                let flagged = r.get_ref(2)?.as_str()? == ReviewState::Flagged.key();
+                if flagged != open.contains(code) && !held.contains(code) {
+                    let old = if flagged { ReviewState::Flagged } else { ReviewState::Submitted };
+                    moves.push((r.get(0)?, code.to_string(), old));
+                }
+            }
+            moves
         };
-        for (code, old) in moves {
-            let (new, counter) = if old == ReviewState::Submitted.key() {
-                (ReviewState::Flagged, &mut counts.flagged)
-            } else {
-                (ReviewState::Submitted, &mut counts.cleared)
+        let mut update = self.tx.prepare("UPDATE submissions SET state = ?2, updated_at = ?3 WHERE id = ?1")?;
+        let mut log = self.tx.prepare(
+            "INSERT INTO review_log (at, actor, period, school_code, action, old_state, new_state, note)
+             VALUES (?1, ?2, ?3, ?4, 'check', ?5, ?6, NULL)",
+        )?;
+        for (id, code, old) in moves {
+            let (new, counter) = match old {
+                ReviewState::Submitted => (ReviewState::Flagged, &mut counts.flagged),
+                _ => (ReviewState::Submitted, &mut counts.cleared),
             };
-            self.tx.execute(
-                "UPDATE submissions SET state = ?3, updated_at = ?4 WHERE period = ?1 AND school_code = ?2",
-                params![period, code, new.key(), self.at],
-            )?;
-            self.tx.execute(
-                "INSERT INTO review_log (at, actor, period, school_code, action, old_state, new_state, note)
-                 VALUES (?1, ?2, ?3, ?4, 'check', ?5, ?6, NULL)",
-                params![self.at, self.actor, period, code, old, new.key()],
-            )?;
+            update.execute(params![id, new.key(), self.at])?;
+            log.execute(params![self.at, self.actor, period, code, old.key(), new.key()])?;
             *counter += 1;
         }
         Ok(())

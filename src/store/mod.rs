@@ -13,7 +13,9 @@ mod bundles;
 mod city;
 mod decisions;
 mod findings;
+mod first_page;
 mod import;
+mod integrity;
 mod notices;
 mod queries;
 mod review;
@@ -25,7 +27,9 @@ pub use bundles::{BundleRecord, ExportLock, ReturnedSchool, SchoolRecord};
 pub use city::{CityBundle, Claim, ClaimChange, Conflict, Received};
 pub use decisions::{AUDITOR_FLAG, CANCEL_RETURN, Decision};
 pub use findings::{CheckBatch, CheckCounts, NewFinding, StoredFinding};
+pub use first_page::FirstPage;
 pub use import::{ImportBatch, ImportCounts, RowOutcome};
+pub use integrity::{CHECK_EVERY, LastCheck};
 pub use notices::{CancelOutcome, Incoming, NoticeKind, NoticeRefusal, Outgoing, RELOCK_ACTION, SentNotice};
 pub use queries::{ListedSubmission, LogEntry};
 pub use review::{IndexRow, ReviewIndex, RevisionInfo, RowIndicators, SchoolDetail, Undo};
@@ -41,6 +45,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/005_city_claims.sql")),
     M::up(include_str!("migrations/006_report_text.sql")),
     M::up(include_str!("migrations/007_notices.sql")),
+    M::up(include_str!("migrations/008_store_checks.sql")),
 ];
 
 /// How long a write waits for another copy of shenhe to finish its own before the store is
@@ -186,22 +191,41 @@ impl Store {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     /// A file that is not SQLite, or was written by a newer shenhe, is refused and left untouched.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_at(path, crate::clock::now())
+    }
+
+    /// [`Store::open`] as if it were `now` (whether the weekly check is due).
+    fn open_at(path: &Path, now: chrono::DateTime<chrono::FixedOffset>) -> Result<Store, StoreError> {
         let io = |source| StoreError::Io { path: path.to_path_buf(), source };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
         refuse_foreign_file(path)?;
+        // Looked at before SQLite opens the file: opening replays (and a clean close removes)
+        // the WAL.
+        let unclean = integrity::left_uncleanly(path);
+        // With a WAL left behind, the file may be shorter than its header says and whole: a
+        // checkpoint stopped halfway, which SQLite finishes from the WAL. The whole-file check
+        // below runs then instead.
+        if !unclean {
+            integrity::refuse_truncated(path)?;
+        }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
-        Store::prepare(conn, path.to_path_buf())
+        Store::prepare(conn, path.to_path_buf(), unclean, now)
     }
 
     /// A store that lives in memory only (tests and throw-away runs).
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        Store::prepare(Connection::open_in_memory()?, PathBuf::from(":memory:"))
+        Store::prepare(Connection::open_in_memory()?, PathBuf::from(":memory:"), false, crate::clock::now())
     }
 
-    fn prepare(mut conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
+    fn prepare(
+        mut conn: Connection,
+        path: PathBuf,
+        unclean: bool,
+        now: chrono::DateTime<chrono::FixedOffset>,
+    ) -> Result<Store, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let found: usize = conn
             .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
@@ -217,9 +241,25 @@ impl Store {
             return Err(StoreError::TooNew { path, found, supported: SCHEMA_VERSION });
         }
         // A damaged store is refused before anything is written to it (a write could make
-        // it worse): `shenhe restore` brings back a copy and keeps this one aside.
-        if found > 0 {
-            quick_check(&conn, &path)?;
+        // it worse): `shenhe restore` brings back a copy and keeps this one aside. Checked
+        // whole only where damage is likely or a write is about to change it all
+        // (`integrity`); the header against the file's length was checked above.
+        let why = if found == 0 {
+            Some(integrity::CheckReason::Created)
+        } else if unclean {
+            Some(integrity::CheckReason::UncleanShutdown)
+        } else if found < SCHEMA_VERSION {
+            Some(integrity::CheckReason::BeforeMigration)
+        } else if integrity::due(&conn, now).map_err(|e| match e {
+            StoreError::Sqlite(e) => damaged(e, &path),
+            other => other,
+        })? {
+            Some(integrity::CheckReason::Due)
+        } else {
+            None
+        };
+        if why.is_some() && found > 0 {
+            integrity::check(&conn, &path, integrity::CheckKind::Quick)?;
         }
         // Set before the first table exists (it cannot change afterwards): an import writes a
         // few hundred bytes per school, and larger pages cut its B-tree work by a tenth.
@@ -249,6 +289,13 @@ impl Store {
                 other => StoreError::Migration(other),
             });
         }
+        if let Some(why) = why {
+            if why == integrity::CheckReason::Created {
+                // Nothing in it yet: the week is counted from here.
+                integrity::check(&conn, &path, integrity::CheckKind::Quick)?;
+            }
+            integrity::record(&conn, now, integrity::CheckKind::Quick, why);
+        }
         Ok(Store { conn, path })
     }
 
@@ -261,21 +308,8 @@ impl Store {
     }
 }
 
-/// `PRAGMA quick_check`: the structure of every page, without the slower index cross-checks
-/// of `integrity_check`.
-fn quick_check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare("PRAGMA quick_check(5)").map_err(|e| damaged(e, path))?;
-    let found = stmt.query_map([], |r| r.get::<_, String>(0)).and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
-    let found = found.map_err(|e| damaged(e, path))?;
-    if found.len() == 1 && found[0] == "ok" {
-        Ok(())
-    } else {
-        Err(StoreError::Corrupt { path: path.to_path_buf(), detail: found.join("; ") })
-    }
-}
-
 /// SQLite's "malformed" and "not a database" errors as what they mean for the user.
-fn damaged(e: rusqlite::Error, path: &Path) -> StoreError {
+pub(super) fn damaged(e: rusqlite::Error, path: &Path) -> StoreError {
     match &e {
         rusqlite::Error::SqliteFailure(f, _)
             if matches!(f.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) =>

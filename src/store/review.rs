@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::queries::{LogEntry, log_entry, previous_period, submission_data};
+use super::queries::{DATA, DATA_LEN, LogEntry, log_entry, previous_period, submission_data};
 use super::{AUDITOR_FLAG, Store, StoreError, StoredFinding};
 use crate::domain::dispatch::lists_of;
 use crate::domain::{Period, ReviewState, SchoolStatus, SchoolType, SubmissionData};
@@ -36,7 +36,7 @@ pub struct IndexRow {
 
 impl IndexRow {
     /// Counts one open finding of `rule` on this row; `rules` gives each rule its bit.
-    fn count_finding(&mut self, rule: &str, error: bool, rules: &mut Vec<String>) {
+    pub(super) fn count_finding(&mut self, rule: &str, error: bool, rules: &mut Vec<String>) {
         let bit = rules.iter().position(|k| k == rule).unwrap_or_else(|| {
             rules.push(rule.to_string());
             rules.len() - 1
@@ -121,64 +121,13 @@ impl Store {
     /// The screen's index of `period`: one small row per school, by school code.
     pub fn review_index(&self, period: Period) -> Result<ReviewIndex, StoreError> {
         let period = period.to_string();
-        let mut stmt = self.conn.prepare(
-            "SELECT s.id, s.school_code, r.name, r.school_type, s.state, r.filled, r.school_status,
-                    r.connected, r.bandwidth_mbps, r.multimedia_rooms, r.county_code, r.county,
-                    NOT EXISTS (SELECT 1 FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code),
-                    (SELECT c.county_code FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code
-                     ORDER BY c.id LIMIT 1)
-             FROM submissions s
-             JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
-             WHERE s.period = ?1 ORDER BY s.school_code",
-        )?;
-        let mut rows = Vec::new();
-        let mut counties: Vec<(Box<str>, Box<str>)> = Vec::new();
-        let mut units: Vec<Box<str>> = Vec::new();
+        let mut stmt = self.conn.prepare(&format!("{INDEX_ROW} WHERE s.period = ?1 ORDER BY s.school_code"))?;
+        let mut index = ReviewIndex::default();
         let mut query = stmt.query([&period])?;
         while let Some(r) = query.next()? {
-            let code = r.get_ref(10)?.as_str_or_null()?.unwrap_or_default();
-            let name = r.get_ref(11)?.as_str_or_null()?.unwrap_or_default();
-            let county = match counties.iter().position(|(c, n)| &**c == code && &**n == name) {
-                Some(i) => i,
-                None => {
-                    counties.push((code.into(), name.into()));
-                    counties.len() - 1
-                }
-            };
-            let sheet = SubmissionData {
-                filled: r.get(5)?,
-                school_status: r.get_ref(6)?.as_str_or_null()?.and_then(SchoolStatus::parse),
-                connected: r.get(7)?,
-                bandwidth_mbps: r.get(8)?,
-                multimedia_rooms: r.get(9)?,
-                ..Default::default()
-            };
-            let lists = lists_of(&sheet).iter().enumerate().fold(0u8, |m, (i, on)| m | (u8::from(*on) << i));
-            rows.push(IndexRow {
-                id: r.get(0)?,
-                code: r.get_ref(1)?.as_str()?.into(),
-                name: r.get_ref(2)?.as_str()?.into(),
-                school_type: r.get_ref(3)?.as_str_or_null()?.and_then(SchoolType::parse),
-                state: ReviewState::from_key(r.get_ref(4)?.as_str()?).unwrap_or(ReviewState::Submitted),
-                open_findings: 0,
-                open_errors: 0,
-                rules: 0,
-                lists,
-                county: u8::try_from(county).unwrap_or(u8::MAX),
-                own: r.get(12)?,
-                unit: match r.get_ref(13)?.as_str_or_null()? {
-                    None => u8::MAX,
-                    Some(code) => {
-                        let at = units.iter().position(|u| &**u == code).unwrap_or_else(|| {
-                            units.push(code.into());
-                            units.len() - 1
-                        });
-                        u8::try_from(at).unwrap_or(u8::MAX - 1)
-                    }
-                },
-            });
+            let row = index_row(r, &mut index)?;
+            index.rows.push(row);
         }
-        let mut index = ReviewIndex { rows, counties, units, ..Default::default() };
         let mut stmt = self.conn.prepare(
             "SELECT school_code, rule, severity = 'error' FROM findings
              WHERE period = ?1 AND resolution = 'open' ORDER BY school_code",
@@ -256,19 +205,19 @@ impl Store {
             })
             .optional()?
             .ok_or_else(no_school)?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT s.school_code, r.*, i.at AS imported_at FROM submissions s
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {DATA}, r.revision, i.at, r.source_file, r.source_row FROM submissions s
              JOIN revisions r ON r.submission_id = s.id
              JOIN imports i ON i.id = r.import_id
-             WHERE s.period = ?1 AND s.school_code = ?2 ORDER BY r.revision",
-        )?;
+             WHERE s.period = ?1 AND s.school_code = ?2 ORDER BY r.revision"
+        ))?;
         let revisions: Vec<RevisionInfo> = stmt
             .query_map(params![p, code], |r| {
                 Ok(RevisionInfo {
-                    revision: r.get("revision")?,
-                    imported_at: r.get("imported_at")?,
-                    source_file: r.get("source_file")?,
-                    source_row: r.get("source_row")?,
+                    revision: r.get(DATA_LEN)?,
+                    imported_at: r.get(DATA_LEN + 1)?,
+                    source_file: r.get(DATA_LEN + 2)?,
+                    source_row: r.get(DATA_LEN + 3)?,
                     data: submission_data(r)?,
                 })
             })?
@@ -278,9 +227,11 @@ impl Store {
             Some(before) => self
                 .conn
                 .query_row(
-                    "SELECT s.school_code, r.* FROM submissions s
-                     JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
-                     WHERE s.period = ?1 AND s.school_code = ?2",
+                    &format!(
+                        "SELECT {DATA} FROM submissions s
+                         JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision
+                         WHERE s.period = ?1 AND s.school_code = ?2"
+                    ),
                     params![before.to_string(), code],
                     submission_data,
                 )
@@ -414,4 +365,63 @@ impl Store {
     pub(crate) fn execute_for_tests(&self, sql: &str) {
         self.conn.execute_batch(sql).unwrap();
     }
+}
+
+/// What an [`IndexRow`] is read from: one school's submission and current revision, and whether
+/// a report from below carries it. The caller adds the `WHERE`.
+pub(super) const INDEX_ROW: &str =
+    "SELECT s.id, s.school_code, r.name, r.school_type, s.state, r.filled, r.school_status,
+        r.connected, r.bandwidth_mbps, r.multimedia_rooms, r.county_code, r.county,
+        NOT EXISTS (SELECT 1 FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code),
+        (SELECT c.county_code FROM city_claims c WHERE c.period = s.period AND c.school_code = s.school_code
+         ORDER BY c.id LIMIT 1)
+     FROM submissions s
+     JOIN revisions r ON r.submission_id = s.id AND r.revision = s.current_revision";
+
+/// One row selected as [`INDEX_ROW`], its county and unit numbered in `index` (without its
+/// findings, which the caller counts).
+pub(super) fn index_row(r: &rusqlite::Row<'_>, index: &mut ReviewIndex) -> rusqlite::Result<IndexRow> {
+    let code = r.get_ref(10)?.as_str_or_null()?.unwrap_or_default();
+    let name = r.get_ref(11)?.as_str_or_null()?.unwrap_or_default();
+    let counties = &mut index.counties;
+    let county = match counties.iter().position(|(c, n)| &**c == code && &**n == name) {
+        Some(i) => i,
+        None => {
+            counties.push((code.into(), name.into()));
+            counties.len() - 1
+        }
+    };
+    let sheet = SubmissionData {
+        filled: r.get(5)?,
+        school_status: r.get_ref(6)?.as_str_or_null()?.and_then(SchoolStatus::parse),
+        connected: r.get(7)?,
+        bandwidth_mbps: r.get(8)?,
+        multimedia_rooms: r.get(9)?,
+        ..Default::default()
+    };
+    let lists = lists_of(&sheet).iter().enumerate().fold(0u8, |m, (i, on)| m | (u8::from(*on) << i));
+    let units = &mut index.units;
+    Ok(IndexRow {
+        id: r.get(0)?,
+        code: r.get_ref(1)?.as_str()?.into(),
+        name: r.get_ref(2)?.as_str()?.into(),
+        school_type: r.get_ref(3)?.as_str_or_null()?.and_then(SchoolType::parse),
+        state: ReviewState::from_key(r.get_ref(4)?.as_str()?).unwrap_or(ReviewState::Submitted),
+        open_findings: 0,
+        open_errors: 0,
+        rules: 0,
+        lists,
+        county: u8::try_from(county).unwrap_or(u8::MAX),
+        own: r.get(12)?,
+        unit: match r.get_ref(13)?.as_str_or_null()? {
+            None => u8::MAX,
+            Some(code) => {
+                let at = units.iter().position(|u| &**u == code).unwrap_or_else(|| {
+                    units.push(code.into());
+                    units.len() - 1
+                });
+                u8::try_from(at).unwrap_or(u8::MAX - 1)
+            }
+        },
+    })
 }

@@ -233,7 +233,7 @@ fn status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: Theme) {
         parts.push(fill(&m.ui_missing_schools, &[("count", &app.index.missing_schools)]));
     }
     let position =
-        fill(&m.ui_list_position, &[("n", &(app.cursor + 1).min(app.view.len())), ("total", &app.view.len())]);
+        fill(&m.ui_list_position, &[("n", &(app.cursor + 1).min(app.view.len())), ("total", &app.list_total())]);
     // The backup reminder comes first, in the warning colour; the rest is cut to what is left.
     let reminder = match app.backup_due {
         Some(BackupDue::Never) => format!(" {} ", m.ui_backup_never),

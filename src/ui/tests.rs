@@ -7,7 +7,7 @@ use ratatui::backend::TestBackend;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::tests::{key, press, sample_app, settings};
-use crate::app::{App, KeyCode};
+use crate::app::{App, KeyCode, Settings};
 use crate::i18n::Lang;
 use crate::store::Store;
 
@@ -250,5 +250,63 @@ fn the_status_line_reminds_when_the_last_backup_is_too_old() {
         let mut app = App::open(store, None, settings).unwrap();
         let fresh = screen(&mut app, 80, 24);
         assert!(!fresh[22].contains("backup"), "{:?}", fresh[22]);
+    }
+}
+
+/// The sample county with schools in every state: flagged ones approved over their findings
+/// and returned, submitted ones approved, one flagged by hand.
+fn sample_store_in_every_state() -> Store {
+    use crate::domain::ReviewState::{Approved, Flagged, Returned, Submitted};
+    use crate::store::Decision;
+    let mut store = crate::app::tests::sample_store();
+    let period = store.periods().unwrap()[0];
+    let listed = store.list(period, None).unwrap();
+    let of = |state| listed.iter().filter(move |s| s.state == state).map(|s| s.school_code.clone());
+    let decision = |code: &'static str, expected, new_state, note| Decision {
+        period,
+        school_code: code,
+        action: "test",
+        expected,
+        new_state,
+        note,
+        actor: "审核员",
+        at: "2026-10-03T10:00:00+08:00",
+    };
+    let leak = |code: String| -> &'static str { Box::leak(code.into_boxed_str()) };
+    for code in of(Flagged).take(3).map(leak) {
+        store.approve_overriding(&decision(code, Flagged, Approved, Some("核实无误"))).unwrap();
+    }
+    for code in of(Flagged).skip(3).take(2).map(leak) {
+        store.decide(&decision(code, Flagged, Returned, Some("学生数与上期相差太大"))).unwrap();
+    }
+    for code in of(Submitted).take(20).map(leak) {
+        store.decide(&decision(code, Submitted, Approved, None)).unwrap();
+    }
+    let code = leak(of(Submitted).nth(30).unwrap());
+    store.flag(&decision(code, Submitted, Flagged, Some("电话核实"))).unwrap();
+    store
+}
+
+#[test]
+fn the_first_frame_from_the_first_page_is_the_frame_of_the_whole_index() {
+    for lang in [Lang::Zh, Lang::En] {
+        for (width, height) in [(80, 24), (120, 40), (200, 70)] {
+            // As many as the list shows: which schools come first is then the first page's
+            // choice, not only its order.
+            let rows = super::list_height(ratatui::layout::Size::new(width, height));
+            let settings = Settings { first_page_rows: rows, ..settings(lang) };
+            let mut first = App::open_first_frame(sample_store_in_every_state(), None, settings.clone()).unwrap();
+            assert!(first.index.rows.len() < first.list_total(), "the first frame is drawn from part of the list");
+            let drawn = screen(&mut first, width, height);
+            let mut whole = App::open(sample_store_in_every_state(), None, settings).unwrap();
+            assert_eq!(drawn, screen(&mut whole, width, height), "{lang:?} {width}x{height}");
+            first.finish_opening().unwrap();
+            assert_eq!(drawn, screen(&mut first, width, height), "after the whole index is read");
+            assert_eq!(first.view.len(), whole.view.len());
+            // And the keys work on the whole list.
+            key(&mut first, KeyCode::End);
+            key(&mut whole, KeyCode::End);
+            assert_eq!(screen(&mut first, width, height), screen(&mut whole, width, height));
+        }
     }
 }

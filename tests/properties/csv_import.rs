@@ -200,6 +200,13 @@ fn long_cell() -> impl Strategy<Value = String> {
 }
 
 pub fn hostile_cell() -> impl Strategy<Value = String> {
+    prop_oneof![19 => short_hostile_cell(), 1 => long_cell()]
+}
+
+/// [`hostile_cell`] without the long ones: for the cells a change repeats thousands of times
+/// (a row widened by 20,000 columns of a 786 KB cell was a 15 GB file, whose writing was most
+/// of this target's minutes; the size limit has its own test in `tests/import_limits.rs`).
+fn short_hostile_cell() -> impl Strategy<Value = String> {
     prop_oneof![
         8 => select(HOSTILE).prop_map(str::to_string),
         2 => any::<u64>().prop_map(|n| n.to_string()),
@@ -208,7 +215,6 @@ pub fn hostile_cell() -> impl Strategy<Value = String> {
         2 => any::<f64>().prop_map(|x| format!("{x:e}")),
         2 => ".{0,24}",
         1 => vec(0u8..0x20, 1..8).prop_map(|b| String::from_utf8(b).unwrap()),
-        1 => long_cell(),
     ]
 }
 
@@ -289,7 +295,7 @@ fn change() -> impl Strategy<Value = Change> {
         1 => vec(hostile_cell(), 1..4).prop_map(Change::TitleRows),
         2 => (any::<Index>(), select(TEXTS), prop_oneof![95usize..106, 1usize..2000])
             .prop_map(|(row, header, chars)| Change::Long { row, header, chars }),
-        1 => (any::<Index>(), prop_oneof![200usize..300, 1usize..20_000], hostile_cell())
+        1 => (any::<Index>(), prop_oneof![200usize..300, 1usize..20_000], short_hostile_cell())
             .prop_map(|(row, count, value)| Change::Widen { row, count, value }),
     ]
 }

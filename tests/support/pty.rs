@@ -86,6 +86,11 @@ impl Home {
 
     /// Opens the review screen in an 80 × 24 pseudo-terminal.
     pub fn screen(&self, args: &[&str]) -> Screen {
+        self.screen_with(args, &[])
+    }
+
+    /// [`Home::screen`] with more variables in the environment.
+    pub fn screen_with(&self, args: &[&str], more_env: &[(&str, &str)]) -> Screen {
         let pty = native_pty_system()
             .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
             .expect("open a pty");
@@ -93,6 +98,9 @@ impl Home {
         cmd.args(args);
         cmd.env_clear();
         for (key, value) in self.env() {
+            cmd.env(key, value);
+        }
+        for (key, value) in more_env {
             cmd.env(key, value);
         }
         cmd.cwd(self.path());
