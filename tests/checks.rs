@@ -243,3 +243,67 @@ fn an_override_holds_while_the_values_stay_and_reopens_when_they_change() {
     check(&mut store, "2026Q3");
     assert_eq!(resolution(&store).as_deref(), Some("open"), "new values: the override was about the old ones");
 }
+
+/// Imports `file` into `period` and returns what the import kept of the period's sheets.
+fn import_keeping(store: &mut Store, file: PathBuf, period: &str) -> Option<shenhe::store::PeriodSheets> {
+    let req = ImportRequest {
+        period: period.parse().unwrap(),
+        files: vec![file],
+        sheets: vec![],
+        actor: "t".into(),
+        at: AT.into(),
+        limits: Default::default(),
+        held_below: Default::default(),
+    };
+    import_files(store, &req, &mut |_| {}).unwrap_or_else(|e| panic!("{}", e.user_message(Lang::En))).sheets
+}
+
+fn check_with(store: &mut Store, period: &str, sheets: Option<shenhe::store::PeriodSheets>) {
+    shenhe::rules::check_period_with(store, period.parse().unwrap(), &Config::default().rules, AT, "测试", sheets)
+        .unwrap();
+}
+
+#[test]
+fn the_checks_after_an_import_into_an_empty_period_find_what_reading_the_store_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    let (mut kept, mut read) = (Store::open(&a).unwrap(), Store::open(&b).unwrap());
+    for (period, file) in [("2026Q2", "2026Q2_中原区.csv"), ("2026Q3", "2026Q3_中原区.xlsx")] {
+        let sheets = import_keeping(&mut kept, sample(file), period);
+        assert!(sheets.is_some(), "{period} was empty: the import keeps its sheets");
+        check_with(&mut kept, period, sheets);
+        import(&mut read, sample(file), period);
+        check(&mut read, period);
+        assert_eq!(live(&kept, period), live(&read, period), "{period}");
+        assert_eq!(
+            kept.list(period.parse().unwrap(), None).unwrap(),
+            read.list(period.parse().unwrap(), None).unwrap()
+        );
+    }
+    // A second import into the period keeps nothing: the period holds more than the file.
+    assert!(import_keeping(&mut kept, sample("2026Q3_中原区.xlsx"), "2026Q3").is_none());
+}
+
+#[test]
+fn sheets_kept_by_an_import_are_not_used_once_another_copy_has_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut store = Store::open(&path).unwrap();
+    let sheets = import_keeping(&mut store, sample("2026Q2_中原区.csv"), "2026Q2");
+    // Another copy of shenhe imports a changed sheet between this import and its checks.
+    let changed = dir.path().join("changed.csv");
+    let text = std::fs::read(sample("2026Q2_中原区.csv")).unwrap();
+    let (text, _, _) = encoding_rs::GB18030.decode(&text);
+    let first_code = text.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+    let header = text.lines().next().unwrap();
+    let row = text.lines().nth(1).unwrap().replacen("是", "否", 1);
+    std::fs::write(&changed, format!("{header}\n{row}\n")).unwrap();
+    let mut other = Store::open(&path).unwrap();
+    import(&mut other, changed, "2026Q2");
+    drop(other);
+    check_with(&mut store, "2026Q2", sheets);
+    let mut fresh = Store::open(&path).unwrap();
+    let before = live(&fresh, "2026Q2");
+    check(&mut fresh, "2026Q2");
+    assert_eq!(before, live(&fresh, "2026Q2"), "the kept sheets were stale: the check read the store ({first_code})");
+}

@@ -7,7 +7,7 @@ use crate::cli::CheckArgs;
 use crate::commands::out::{say, say_text};
 use crate::domain::Period;
 use crate::i18n::{Lang, fill};
-use crate::rules::{CheckOutcome, Severity, check_period};
+use crate::rules::{CheckOutcome, Severity};
 use crate::store::{Store, StoreError, StoredFinding};
 
 /// One line of `check --json`.
@@ -54,8 +54,18 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Outcome {
 
 /// Runs the rules over `period` with the configured settings, as the auditor.
 pub(super) fn run_checks(ctx: &Context, store: &mut Store, period: Period) -> Result<CheckOutcome, StoreError> {
+    run_checks_on(ctx, store, period, None)
+}
+
+/// [`run_checks`] on the sheets an import has just written (`ImportSummary::sheets`).
+pub(super) fn run_checks_on(
+    ctx: &Context,
+    store: &mut Store,
+    period: Period,
+    sheets: Option<crate::store::PeriodSheets>,
+) -> Result<CheckOutcome, StoreError> {
     let at = crate::clock::now().to_rfc3339();
-    let outcome = check_period(store, period, &ctx.config.rules, &at, &ctx.actor())?;
+    let outcome = crate::rules::check_period_with(store, period, &ctx.config.rules, &at, &ctx.actor(), sheets)?;
     tracing::info!(%period, findings = outcome.findings, changes = ?outcome.changes, "check");
     Ok(outcome)
 }

@@ -50,8 +50,9 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Outcome {
     tracing::info!(period = %args.period, files = ?args.files, ok = result.is_ok(), "import");
 
     match result {
-        Ok(summary) => {
-            let checked = check_after_import(ctx, &mut store, args.period)?;
+        Ok(mut summary) => {
+            let sheets = summary.sheets.take();
+            let checked = check_after_import(ctx, &mut store, args.period, sheets)?;
             if args.json {
                 print_json(&summary);
             } else {
@@ -114,9 +115,10 @@ fn check_after_import(
     ctx: &Context,
     store: &mut crate::store::Store,
     period: crate::domain::Period,
+    sheets: Option<crate::store::PeriodSheets>,
 ) -> Result<crate::rules::CheckOutcome, Failure> {
     let refused = |e: crate::store::StoreError| Failure::refused(e.user_message(ctx.lang));
-    let outcome = super::check::run_checks(ctx, store, period).map_err(refused)?;
+    let outcome = super::check::run_checks_on(ctx, store, period, sheets).map_err(refused)?;
     for later in store.periods().map_err(refused)? {
         if store.previous_period(later).map_err(refused)? == Some(period) {
             match super::check::run_checks(ctx, store, later) {

@@ -14,6 +14,9 @@ use crate::commands::out::say_err;
 use crate::domain::Period;
 use crate::i18n::fill;
 
+/// SQLite's page cache while the screen is open (SQLite's own default).
+const SCREEN_CACHE_KIB: u32 = 2048;
+
 /// Set in a test build's environment, the screen panics once it is open.
 const TEST_PANIC: &str = "SHENHE_TEST_PANIC";
 
@@ -24,6 +27,7 @@ pub fn run(ctx: &Context, period: Option<Period>) -> Outcome {
         return Ok(());
     }
     let store = ctx.open_store()?;
+    store.set_cache_kib(SCREEN_CACHE_KIB).map_err(|e| Failure::refused(e.user_message(ctx.lang)))?;
     if let Some(p) = period {
         ctx.period_or_latest(&store, Some(p))?;
     }

@@ -142,6 +142,14 @@ impl SubmissionData {
     /// A stable text form of the data (not of where it came from): two rows with the same
     /// canonical form are the same revision, whatever file format or column order they came in.
     pub fn canonical(&self) -> String {
+        let mut out = Vec::with_capacity(512);
+        self.write_canonical(&mut out);
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    /// [`SubmissionData::canonical`], written to `out` (the hash takes it without a string of
+    /// its own for every row of an import).
+    fn write_canonical(&self, out: &mut impl std::io::Write) {
         #[derive(Serialize)]
         struct Canonical<'a> {
             school_code: &'a str,
@@ -189,13 +197,27 @@ impl SubmissionData {
             contact: [&self.contact_name, &self.contact_phone],
             extras: self.extras.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.as_str(), v.as_str())).collect(),
         };
-        serde_json::to_string(&c).expect("plain data always serialises")
+        serde_json::to_writer(out, &c).expect("plain data always serialises");
     }
 
     /// SHA-256 of the canonical form: what tells one revision from the next.
     pub fn content_hash(&self) -> [u8; 32] {
         use sha2::{Digest, Sha256};
-        Sha256::digest(self.canonical().as_bytes()).into()
+        /// The hasher as a writer, through a buffer (serde_json writes a few bytes at a time).
+        struct Hashing(Sha256);
+        impl std::io::Write for Hashing {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.update(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut hashing = std::io::BufWriter::with_capacity(512, Hashing(Sha256::new()));
+        self.write_canonical(&mut hashing);
+        let Ok(Hashing(hasher)) = hashing.into_inner() else { unreachable!("hashing never fails") };
+        hasher.finalize().into()
     }
 }
 
@@ -217,6 +239,25 @@ mod tests {
         assert_eq!(SchoolType::parse("大学"), None);
         assert_eq!(AccessType::parse("adsl"), Some(AccessType::Adsl));
         assert_eq!(SchoolStatus::parse(" 撤销 "), Some(SchoolStatus::Revoked));
+    }
+
+    #[test]
+    fn the_hash_is_the_hash_of_the_canonical_form_as_stores_already_hold_it() {
+        use sha2::{Digest, Sha256};
+        let d = SubmissionData {
+            school_code: "2141010201".into(),
+            name: "伏牛路小学 \"一校\"".into(),
+            bandwidth_mbps: Some(100.5),
+            extras: vec![("备注".into(), "新建".into())],
+            ..Default::default()
+        };
+        let expected: [u8; 32] = Sha256::digest(d.canonical().as_bytes()).into();
+        assert_eq!(d.content_hash(), expected);
+        assert!(
+            d.canonical().starts_with(r#"{"school_code":"2141010201","name":"伏牛路小学 \"一校\"""#),
+            "{}",
+            d.canonical()
+        );
     }
 
     #[test]

@@ -83,6 +83,10 @@ pub struct ImportSummary {
     pub odd_codes: Vec<OddCode>,
     /// Per file (or sheet): how it was read.
     pub sources: Vec<SourceInfo>,
+    /// When the import filled a period that was empty: its sheets as the store now holds
+    /// them, so that the checks after it need not read them back (`rules::check_period_with`).
+    #[serde(skip)]
+    pub sheets: Option<crate::store::PeriodSheets>,
 }
 
 /// The `format` of a sheet read from a workbook.
@@ -295,10 +299,11 @@ pub fn import_files(
 ) -> Result<ImportSummary, ImportError> {
     let mut batch = store.begin_import(req.period, &req.at, &req.actor)?;
     let (to_writer, from_reader) = std::sync::mpsc::sync_channel(CHUNKS_IN_FLIGHT);
+    let mut kept = batch.period_was_empty().then(Vec::new);
     let (read, written) = std::thread::scope(|scope| {
         let reader = scope.spawn(move || reader::read_all(req, &to_writer));
         // On a store error the receiver is dropped here, and the reader stops at its next send.
-        let written = write_chunks(&mut batch, from_reader, progress);
+        let written = write_chunks(&mut batch, from_reader, progress, kept.as_mut());
         (reader.join(), written)
     });
     let Checked { mut summary, rejects, sources } = read.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
@@ -310,6 +315,7 @@ pub fn import_files(
     let counts = batch.counts();
     if counts.new_schools + counts.new_revisions > 0 {
         batch.commit(&serde_json::Value::Array(sources).to_string())?;
+        summary.sheets = kept.map(|sheets| store.period_sheets(sheets)).transpose()?;
     }
     // else: the same data again. Dropping the batch leaves the store exactly as it was.
     summary.new_schools = counts.new_schools;
@@ -318,16 +324,21 @@ pub fn import_files(
     Ok(summary)
 }
 
-/// The writer's side: every accepted row into the open batch, reporting progress as it goes.
+/// The writer's side: every accepted row into the open batch, reporting progress as it goes;
+/// the rows' data kept in `kept` when given (a period that was empty: they are its sheets).
 fn write_chunks(
     batch: &mut ImportBatch<'_>,
     chunks: std::sync::mpsc::Receiver<Chunk>,
     progress: &mut dyn FnMut(Progress<'_>),
+    mut kept: Option<&mut Vec<crate::domain::SubmissionData>>,
 ) -> Result<(), StoreError> {
     let mut writer = batch.rows()?;
     for chunk in chunks {
-        for row in &chunk.rows {
+        for row in chunk.rows {
             writer.put(&row.data, &row.content_hash, &row.source, row.number)?;
+            if let Some(kept) = kept.as_mut() {
+                kept.push(row.data);
+            }
         }
         progress(Progress { file: &chunk.file, done: chunk.done, total: chunk.total });
     }

@@ -18,7 +18,7 @@ mod run_check;
 mod settings;
 mod sheet;
 
-pub use run_check::{CheckOutcome, check_period};
+pub use run_check::{CheckOutcome, check_period, check_period_with};
 pub use settings::{Categories, Change, PeerOutlier, RatioRange, RuleSettings, Tiers, Toggle};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

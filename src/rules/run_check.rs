@@ -3,7 +3,7 @@
 
 use super::{Previous, RuleId, RuleSettings, run};
 use crate::domain::Period;
-use crate::store::{CheckCounts, NewFinding, Store, StoreError};
+use crate::store::{CheckCounts, NewFinding, PeriodSheets, Store, StoreError};
 
 /// What a check run found and changed.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,8 +22,21 @@ pub fn check_period(
     at: &str,
     actor: &str,
 ) -> Result<CheckOutcome, StoreError> {
+    check_period_with(store, period, settings, at, actor, None)
+}
+
+/// [`check_period`] on the period's sheets as the caller holds them (the import that has just
+/// written them), read from the store only if it has changed since.
+pub fn check_period_with(
+    store: &mut Store,
+    period: Period,
+    settings: &RuleSettings,
+    at: &str,
+    actor: &str,
+    sheets: Option<PeriodSheets>,
+) -> Result<CheckOutcome, StoreError> {
     let batch = store.begin_check(period, at, actor)?;
-    let sheets = batch.sheets()?;
+    let sheets = batch.sheets_or(sheets)?;
     let previous = batch.previous()?;
     let found = run(&sheets, previous.as_ref().map(|(period, sheets)| Previous { period: *period, sheets }), settings);
     let new: Vec<NewFinding<'_>> = found

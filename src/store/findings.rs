@@ -46,6 +46,25 @@ pub struct CheckCounts {
     pub cleared: u64,
 }
 
+/// A period's sheets as the caller already holds them (the import that has just written them
+/// into an empty period), by school code, with the store's data version of that moment: a
+/// check takes them instead of reading them back, unless another connection has written since.
+#[derive(Clone, Default, PartialEq)]
+pub struct PeriodSheets {
+    data_version: i64,
+    sheets: Vec<SubmissionData>,
+}
+
+impl std::fmt::Debug for PeriodSheets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PeriodSheets({} sheets)", self.sheets.len())
+    }
+}
+
+fn data_version(conn: &rusqlite::Connection) -> Result<i64, StoreError> {
+    Ok(conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
+}
+
 /// A check run in progress, inside one write transaction.
 pub struct CheckBatch<'a> {
     tx: Transaction<'a>,
@@ -55,6 +74,13 @@ pub struct CheckBatch<'a> {
 }
 
 impl Store {
+    /// `sheets` (all of a period's, as this connection has just written them) kept for the
+    /// next check run.
+    pub fn period_sheets(&self, mut sheets: Vec<SubmissionData>) -> Result<PeriodSheets, StoreError> {
+        sheets.sort_by(|a, b| a.school_code.cmp(&b.school_code));
+        Ok(PeriodSheets { data_version: data_version(&self.conn)?, sheets })
+    }
+
     /// Starts a check run of `period`. A reported period is locked and refused.
     pub fn begin_check(&mut self, period: Period, at: &str, actor: &str) -> Result<CheckBatch<'_>, StoreError> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -111,6 +137,15 @@ impl CheckBatch<'_> {
     /// no check reads).
     pub fn sheets(&self) -> Result<Vec<SubmissionData>, StoreError> {
         queries::current_data_for_checks(&self.tx, self.period)
+    }
+
+    /// `given`'s sheets when nothing has been written to the store since they were (no other
+    /// connection has committed: SQLite's data version is the same), else [`CheckBatch::sheets`].
+    pub fn sheets_or(&self, given: Option<PeriodSheets>) -> Result<Vec<SubmissionData>, StoreError> {
+        match given {
+            Some(given) if given.data_version == data_version(&self.tx)? => Ok(given.sheets),
+            _ => self.sheets(),
+        }
     }
 
     /// The previous period of the same kind and its sheets, when the store has one.

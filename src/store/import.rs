@@ -270,6 +270,11 @@ impl<'t> ImportBatch<'t> {
         &self.actor
     }
 
+    /// The period had no schools when the import began.
+    pub fn period_was_empty(&self) -> bool {
+        self.period_was_empty
+    }
+
     pub fn counts(&self) -> ImportCounts {
         self.counts
     }

@@ -26,7 +26,7 @@ pub use backup::{BackupCheck, LastBackup, check_backup, restore_file};
 pub use bundles::{BundleRecord, ExportLock, ReturnedSchool, SchoolRecord};
 pub use city::{CityBundle, Claim, ClaimChange, Conflict, Received};
 pub use decisions::{AUDITOR_FLAG, CANCEL_RETURN, Decision};
-pub use findings::{CheckBatch, CheckCounts, NewFinding, StoredFinding};
+pub use findings::{CheckBatch, CheckCounts, NewFinding, PeriodSheets, StoredFinding};
 pub use first_page::FirstPage;
 pub use import::{ImportBatch, ImportCounts, RowOutcome};
 pub use integrity::{CHECK_EVERY, LastCheck};
@@ -301,6 +301,14 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// SQLite's page cache, in KiB, for a long session that reads little at a time (the
+    /// review screen: its index is read once, then a few rows a key): the 8 MiB an import wants
+    /// would stay resident all day.
+    pub fn set_cache_kib(&self, kib: u32) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "cache_size", -i64::from(kib))?;
+        Ok(())
     }
 
     pub fn schema_version(&self) -> Result<usize, StoreError> {
