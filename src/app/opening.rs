@@ -16,7 +16,7 @@ impl App {
         }
         let Some(period) = self.period else { return Ok(()) };
         let highlighted = self.current().map(|i| self.index.rows[i as usize].code.clone());
-        let offset_from_cursor = self.cursor - self.offset;
+        let offset_from_cursor = self.cursor.saturating_sub(self.offset);
         self.index = self.store.review_index(period)?;
         self.selected = vec![false; self.index.rows.len()];
         self.selected_count = 0;

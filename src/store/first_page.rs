@@ -69,7 +69,7 @@ impl Store {
             }
             let mut first: Vec<&WithFindings> = with_findings.iter().filter(|f| f.1 == Some(state)).collect();
             first.sort_by(|a, b| (b.3, b.2).cmp(&(a.3, a.2)).then_with(|| a.0.cmp(&b.0)));
-            let without = in_state - first.len();
+            let without = in_state.saturating_sub(first.len());
             chosen.extend(first.iter().take(room).map(|f| f.0.clone()));
             if without > 0 && chosen.len() < limit {
                 // The others of the state have no findings: by school code, from the index.
