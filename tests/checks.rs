@@ -19,16 +19,7 @@ fn sample(name: &str) -> PathBuf {
 }
 
 fn import(store: &mut Store, file: PathBuf, period: &str) {
-    let req = ImportRequest {
-        period: period.parse().unwrap(),
-        files: vec![file],
-        sheets: vec![],
-        actor: "t".into(),
-        at: AT.into(),
-        limits: Default::default(),
-        held_below: Default::default(),
-    };
-    import_files(store, &req, &mut |_| {}).unwrap_or_else(|e| panic!("{}", e.user_message(Lang::En)));
+    import_keeping(store, file, period);
 }
 
 fn check(store: &mut Store, period: &str) -> shenhe::rules::CheckOutcome {
