@@ -68,6 +68,11 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 /// separators, and the fillers that draw nothing (so two names that look alike are alike).
 /// Variation selectors stay: they choose a glyph (异体字), and are part of the name.
 pub fn is_hidden(c: char) -> bool {
+    // Printable ASCII and the unified ideographs, nearly every character a sheet holds, fall
+    // between the ranges: answered without the search.
+    if (' '..='~').contains(&c) || ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return false;
+    }
     c.is_control() || HIDDEN.binary_search_by(|&(from, to)| range_order(from, to, c)).is_ok()
 }
 
@@ -127,6 +132,16 @@ fn escaped(text: &str, escape: impl Fn(char) -> bool) -> std::borrow::Cow<'_, st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path of `is_hidden` answers as the full test would for every character.
+    #[test]
+    fn hidden_characters_are_the_same_with_and_without_the_fast_path() {
+        for c in (' '..='~').chain('\u{4E00}'..='\u{9FFF}') {
+            let full = c.is_control() || HIDDEN.binary_search_by(|&(from, to)| range_order(from, to, c)).is_ok();
+            assert_eq!(is_hidden(c), full, "U+{:04X}", c as u32);
+        }
+        assert!(HIDDEN.windows(2).all(|w| w[0].1 < w[1].0), "ranges in order, apart");
+    }
 
     #[test]
     fn both_catalogs_load_with_every_key() {

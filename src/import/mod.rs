@@ -335,7 +335,9 @@ fn write_chunks(
     let mut writer = batch.rows()?;
     for chunk in chunks {
         for row in chunk.rows {
-            writer.put(&row.data, &row.content_hash, &row.source, row.number)?;
+            // Hashed here rather than by the reader: reading and checking the cells is the
+            // longer half of an import, and this thread would otherwise wait for it.
+            writer.put(&row.data, &row.data.content_hash(), &row.source, row.number)?;
             if let Some(kept) = kept.as_mut() {
                 kept.push(row.data);
             }

@@ -185,7 +185,7 @@ pub fn text_rows(text: &str, delimiter: u8, columns: u32) -> impl Iterator<Item 
                     // Delimiters and quotes are ASCII: a field of valid UTF-8 text is valid UTF-8.
                     let value = std::str::from_utf8(&field[..used]).unwrap_or_default();
                     used = 0;
-                    breaks_inside_fields += value.matches('\n').count() as u64;
+                    breaks_inside_fields += value.bytes().filter(|&b| b == b'\n').count() as u64;
                     if value.len() > limits::CELL_CHARS && value.chars().count() > limits::CELL_CHARS {
                         done = true;
                         return Some(Err(hit(index, Limit::CellChars)));

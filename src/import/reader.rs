@@ -18,7 +18,6 @@ use crate::domain::school::is_national_code;
 /// One row that passed every check, ready to be written.
 pub(super) struct Accepted {
     pub data: SubmissionData,
-    pub content_hash: [u8; 32],
     /// The file (and sheet) it came from, as messages name it.
     pub source: Arc<str>,
     /// As Excel shows it.
@@ -245,9 +244,8 @@ impl Reader<'_> {
         }
         // Once a row is refused nothing will be kept: stop writing, keep checking.
         if self.summary.rejected == 0 {
-            let content_hash = data.content_hash();
             self.pending_bytes += data.name.len() + data.extras.iter().map(|(h, v)| h.len() + v.len()).sum::<usize>();
-            self.pending.push(Accepted { data, content_hash, source: where_.clone(), number: raw.number });
+            self.pending.push(Accepted { data, source: where_.clone(), number: raw.number });
         } else {
             self.pending.clear();
             self.pending_bytes = 0;

@@ -40,10 +40,11 @@ pub enum Expected {
 /// The longest school code: the national one has 10 digits, local ones a few more.
 pub const CODE_CHARS: usize = 30;
 
-/// Full-width digits and signs become ASCII; surrounding space goes. ASCII text is already
-/// in NFKC form, and most cells are ASCII: skip the normalisation for them.
+/// Full-width digits and signs become ASCII; surrounding space goes. Most cells are ASCII
+/// and Chinese words of unified ideographs (U+4E00–U+9FFF), none of which NFKC changes or
+/// combines: they are only trimmed.
 fn plain(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.is_ascii() {
+    if cell.chars().all(|c| c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c)) {
         std::borrow::Cow::Borrowed(cell.trim())
     } else {
         std::borrow::Cow::Owned(cell.nfkc().collect::<String>().trim().to_string())
@@ -51,9 +52,9 @@ fn plain(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// `1,234` → `1234`, only when the commas sit where thousands separators go.
-fn without_thousands(s: &str) -> Option<String> {
+fn without_thousands(s: &str) -> Option<std::borrow::Cow<'_, str>> {
     if !s.contains(',') {
-        return Some(s.to_string());
+        return Some(std::borrow::Cow::Borrowed(s));
     }
     let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
     let mut groups = int.split(',');
@@ -62,7 +63,7 @@ fn without_thousands(s: &str) -> Option<String> {
         && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
     ok.then(|| {
         let digits = int.replace(',', "");
-        frac.map_or(digits.clone(), |f| format!("{digits}.{f}"))
+        std::borrow::Cow::Owned(frac.map_or(digits.clone(), |f| format!("{digits}.{f}")))
     })
 }
 
@@ -218,8 +219,9 @@ pub fn text(cell: &str, max_chars: u32, one_line: bool) -> Result<Option<String>
     } else {
         std::borrow::Cow::Borrowed(t)
     };
-    if let Some(hidden) = first_hidden(&t.replace('\n', "")) {
-        return Err(hidden);
+    // The line breaks kept are text's own: only the other hidden characters are refused.
+    if let Some(c) = t.chars().find(|&c| c != '\n' && crate::i18n::is_hidden(c)) {
+        return Err(hidden_character(c));
     }
     if t.len() > max_chars as usize && t.chars().count() > max_chars as usize {
         return Err(Expected::TooLong { limit: max_chars });
@@ -228,7 +230,11 @@ pub fn text(cell: &str, max_chars: u32, one_line: bool) -> Result<Option<String>
 }
 
 fn first_hidden(text: &str) -> Option<Expected> {
-    text.chars().find(|&c| crate::i18n::is_hidden(c)).map(|c| Expected::HiddenCharacter(format!("U+{:04X}", c as u32)))
+    text.chars().find(|&c| crate::i18n::is_hidden(c)).map(hidden_character)
+}
+
+fn hidden_character(c: char) -> Expected {
+    Expected::HiddenCharacter(format!("U+{:04X}", c as u32))
 }
 
 /// One of an enumeration's labels.

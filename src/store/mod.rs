@@ -37,15 +37,16 @@ pub use schema::SchemaProblem;
 pub use withdraw::DROP_ACTION;
 
 /// Numbered, append-only migrations: never edit one that has shipped, add the next.
-const MIGRATIONS: &[M<'static>] = &[
-    M::up(include_str!("migrations/001_initial.sql")),
-    M::up(include_str!("migrations/002_findings_by_school.sql")),
-    M::up(include_str!("migrations/003_city_bundles.sql")),
-    M::up(include_str!("migrations/004_backups.sql")),
-    M::up(include_str!("migrations/005_city_claims.sql")),
-    M::up(include_str!("migrations/006_report_text.sql")),
-    M::up(include_str!("migrations/007_notices.sql")),
-    M::up(include_str!("migrations/008_store_checks.sql")),
+const MIGRATIONS: [fn() -> M<'static>; 9] = [
+    || M::up(include_str!("migrations/001_initial.sql")),
+    || M::up(include_str!("migrations/002_findings_by_school.sql")),
+    || M::up(include_str!("migrations/003_city_bundles.sql")),
+    || M::up(include_str!("migrations/004_backups.sql")),
+    || M::up(include_str!("migrations/005_city_claims.sql")),
+    || M::up(include_str!("migrations/006_report_text.sql")),
+    || M::up(include_str!("migrations/007_notices.sql")),
+    || M::up(include_str!("migrations/008_store_checks.sql")),
+    || M::up_with_hook(include_str!("migrations/009_checks_without_lists.sql"), schema::after_schema_edit),
 ];
 
 /// How long a write waits for another copy of shenhe to finish its own before the store is
@@ -59,7 +60,7 @@ const PAGE_SIZE: i64 = 16_384;
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::from_slice(MIGRATIONS)
+    Migrations::new(MIGRATIONS.iter().map(|m| m()).collect())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -420,6 +421,55 @@ mod tests {
             let store = Store::open(&path).unwrap();
             assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION, "from {version}");
         }
+    }
+
+    /// The state and resolution constraints allow exactly what they did before 009, and no
+    /// longer make SQLite build a temporary B-tree for every row written.
+    #[test]
+    fn the_respelt_checks_refuse_the_same_values_without_a_temporary_tree_a_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v8.db");
+        let mut c = Connection::open(&path).unwrap();
+        migrations().to_version(&mut c, 8).unwrap();
+        c.execute_batch(
+            "INSERT INTO periods (id, kind, created_at) VALUES ('2026Q3', 'quarter', 't');
+             INSERT INTO submissions (period, school_code, state, current_revision, updated_at)
+               VALUES ('2026Q3', '2141000001', 'flagged', 1, 't');
+             INSERT INTO findings (period, school_code, rule, severity, created_at)
+               VALUES ('2026Q3', '2141000001', 'r', 'error', 't');",
+        )
+        .unwrap();
+        drop(c);
+        let store = Store::open(&path).unwrap();
+        let c = &store.conn;
+        let kept: (String, String) = c
+            .query_row("SELECT s.state, f.resolution FROM submissions s, findings f", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(kept, ("flagged".into(), "open".into()));
+        for state in ["unfilled", "submitted", "flagged", "returned", "approved"] {
+            c.execute("UPDATE submissions SET state = ?1", [state]).unwrap();
+        }
+        for bad in ["", "Approved", "approved ", "open"] {
+            assert!(c.execute("UPDATE submissions SET state = ?1", [bad]).is_err(), "{bad:?}");
+        }
+        for resolution in ["open", "resolved", "overridden"] {
+            c.execute("UPDATE findings SET resolution = ?1", [resolution]).unwrap();
+        }
+        assert!(c.execute("UPDATE findings SET resolution = 'closed'", []).is_err());
+        let ephemeral = |sql: &str| -> bool {
+            let mut explain = c.prepare(&format!("EXPLAIN {sql}")).unwrap();
+            let ops: Vec<String> = explain.query_map([], |r| r.get(1)).unwrap().map(Result::unwrap).collect();
+            ops.iter().any(|op| op == "OpenEphemeral")
+        };
+        assert!(!ephemeral(
+            "INSERT INTO submissions (period, school_code, state, current_revision, updated_at) VALUES ('2026Q3', 'x', 'submitted', 1, 't')"
+        ));
+        assert!(!ephemeral("UPDATE submissions SET state = 'approved' WHERE id = 1"));
+        assert!(!ephemeral("UPDATE findings SET resolution = 'resolved' WHERE id = 1"));
+        let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(ok, "ok");
     }
 
     #[test]

@@ -66,6 +66,28 @@ pub fn require_current(conn: &Connection, path: &Path) -> Result<(), StoreError>
     require(conn, path, SCHEMA_VERSION)
 }
 
+/// After a migration that edits `sqlite_master`'s text itself (009): every table it meant to
+/// change must now read as intended, or the store's schema was not what the earlier migrations
+/// wrote and the edit is refused; then the schema version is bumped so that other connections
+/// (and this one) parse the new text, as SQLite's documentation of such edits asks.
+pub(super) fn after_schema_edit(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    let edited: i64 = tx.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table'
+           AND ((name = 'submissions' AND sql LIKE '%CHECK (state = ''unfilled'' OR %' AND sql NOT LIKE '%state IN (%')
+             OR (name = 'findings' AND sql LIKE '%CHECK (resolution = ''open'' OR %' AND sql NOT LIKE '%resolution IN (%'))",
+        [],
+        |r| r.get(0),
+    )?;
+    if edited != 2 {
+        return Err(rusqlite_migration::HookError::Hook(
+            "the CHECK constraints of submissions and findings are not as schema 1 wrote them".into(),
+        ));
+    }
+    let cookie: i64 = tx.pragma_query_value(None, "schema_version", |r| r.get(0))?;
+    tx.pragma_update(None, "schema_version", cookie + 1)?;
+    Ok(())
+}
+
 /// The objects a fresh store migrated to `version` holds.
 fn expected(version: usize) -> Result<Vec<SchemaObject>, StoreError> {
     let mut fresh = Connection::open_in_memory()?;
