@@ -1,7 +1,7 @@
 -- shenhe store, schema 9: the same two CHECK constraints, spelt as comparisons.
 -- SQLite evaluates a CHECK of `x IN (a, b, c…)` with three or more values by building a
 -- temporary B-tree of the values for every row written: for `submissions.state` that was half
--- the cost of an import's insert, and for `findings.resolution` a tenth of the checks' writes.
+-- the cost of inserting a row, and `findings.resolution` is checked on every finding written.
 -- A chain of `=` tests allows exactly the same values without it.
 --
 -- Only the text of the constraints changes, not a byte of any row: SQLite's documented way
