@@ -542,10 +542,11 @@ impl App {
             self.search_index = SearchIndex::new(self.index.rows.iter().map(|r| &*r.name));
         }
         let prepared = Query::new(query);
-        let (rows, index, view) = (&self.index.rows, &self.search_index, &self.view);
+        let (rows, view) = (&self.index.rows, &self.view);
+        let searcher = prepared.as_ref().map(|q| self.search_index.searcher(q));
         let found = |i: &usize| {
             let pos = view[*i] as usize;
-            prepared.as_ref().is_some_and(|q| index.matches(pos, &rows[pos].code, &rows[pos].name, q))
+            searcher.as_ref().is_some_and(|s| s.matches(pos, &rows[pos].code, &rows[pos].name))
         };
         // Typing one more character only narrows the last matches: try those alone.
         let narrowing = match (&self.search, &prepared) {

@@ -18,6 +18,8 @@ impl App {
         let highlighted = self.current().map(|i| self.index.rows[i as usize].code.clone());
         let offset_from_cursor = self.cursor.saturating_sub(self.offset);
         self.index = self.store.review_index(period)?;
+        // The search's index is by position in the rows: made afresh at the next search.
+        self.search_index = super::SearchIndex::default();
         self.selected = vec![false; self.index.rows.len()];
         self.selected_count = 0;
         self.view = super::view::build(&self.index.rows, &self.filter, self.sort);

@@ -157,6 +157,16 @@ pub fn draw_school(rng: &mut Rng) -> ((&'static str, &'static str, &'static str)
     ((city, county, county_code), kind, name)
 }
 
+/// 是否接入互联网, 接入方式 and 出口带宽 as a sheet gives them; a bandwidth of 0 is left empty
+/// (the mistake the checks find in a connected school).
+fn link(connected: bool, bandwidth: u64) -> (&'static str, &'static str, String) {
+    match (connected, bandwidth) {
+        (true, 0) => ("是", "光纤", String::new()),
+        (true, b) => ("是", "光纤", b.to_string()),
+        (false, _) => ("否", "", String::new()),
+    }
+}
+
 /// The columns of a county's sheet, as the import reads them.
 pub const HEADER: &str = "学校标识码,学校名称,所属市州,所属县区,行政区划代码,办学类型,城乡类型,学校状态,填报状态,填报时间,\
 班级数,教师数,学生数,是否接入互联网,接入方式,出口带宽,无线网络覆盖,普通教室数,多媒体教室数,教师终端数,学生终端数,填报人,联系电话";
@@ -206,11 +216,7 @@ pub fn numbered_county_sheet(county: (&str, &str, &str), schools: usize, seed: u
         if connected && rng.chance(1) {
             bandwidth = 0;
         }
-        let (connected, access, bandwidth) = match (connected, bandwidth) {
-            (true, 0) => ("是", "光纤", String::new()),
-            (true, b) => ("是", "光纤", b.to_string()),
-            (false, _) => ("否", "", String::new()),
-        };
+        let (connected, access, bandwidth) = link(connected, bandwidth);
         let wifi = rng.pick(WIFI);
         let submitted = format!(
             "2026-09-{:02} {:02}:{:02}:{:02}",
@@ -226,6 +232,83 @@ pub fn numbered_county_sheet(county: (&str, &str, &str), schools: usize, seed: u
              {classrooms},{multimedia},{},{},{contact},{phone}",
             teachers + rng.range(0, 10),
             students / rng.range(5, 15),
+        );
+    }
+    out
+}
+
+/// Month `month` (1-based) of a year of monthly sheets of `schools` schools of `county`, as
+/// real months look: each school keeps its type, name, contact and links from month to month,
+/// its figures drift by a few percent, a few upgrade their line, about 3% leave a month
+/// unfilled and the planted mistakes of [`county_sheet`] come and go. Independent draws
+/// (a `county_sheet` per month) would instead change every school every month, and the checks
+/// against the previous month would open findings for most of them.
+pub fn county_month_sheet(county: (&str, &str, &str), schools: usize, seed: u64, month: u32) -> String {
+    let (city, county, county_code) = county;
+    let mut out = String::with_capacity(schools * 260);
+    out.push_str(HEADER);
+    out.push('\n');
+    for i in 0..schools {
+        // What the school is: the same every month.
+        let school_seed = seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng(school_seed);
+        let kind = draw_kind(&mut rng);
+        let &Kind { label, category, students: (lo, hi), name_endings, .. } = kind;
+        let ending = *rng.pick(name_endings);
+        let name = school_name(&mut rng, city, county, ending, label);
+        let urban = if label == "教学点" { "乡村" } else { rng.pick(&["城区", "镇区", "乡村", "乡村"]) };
+        let base_students = rng.range(lo, hi);
+        let per_class = rng.range(30, 50);
+        let per_teacher = rng.range(12, 20);
+        let spare_rooms = rng.range(0, 4);
+        let plain_rooms = rng.range(0, 3);
+        let connected = !rng.chance(2);
+        let tier = if rng.chance(3) { rng.range(0, 3) } else { rng.range(4, 8) };
+        let wifi = rng.pick(WIFI);
+        let extra_terminals = rng.range(0, 10);
+        let per_terminal = rng.range(5, 15);
+        let (contact, phone) = contact(&mut rng);
+
+        // What this month's sheet says.
+        let mut rng = Rng(school_seed ^ u64::from(month).wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let _ = write!(out, "{category}41{i:06},{name},{city},{county},{county_code},{label},{urban},正常");
+        if rng.chance(3) {
+            out.push_str(",未填报");
+            out.push_str(&",".repeat(14));
+            out.push('\n');
+            continue;
+        }
+        // Up to ±3% a month around the school's size, never below one.
+        let students = (base_students * rng.range(97, 103) / 100).max(1);
+        let classes = (students / per_class).max(1);
+        let teachers = (students / per_teacher).max(1);
+        let classrooms = classes + spare_rooms;
+        let mut multimedia = classrooms.saturating_sub(plain_rooms);
+        if rng.chance(1) {
+            multimedia = classrooms + rng.range(1, 5);
+        }
+        // One line in a hundred moves up a tier over the year (by the month it happens in).
+        let tiers = [4, 8, 10, 20, 100, 200, 300, 500, 1000];
+        let upgraded = (1..=month).filter(|m| Rng(school_seed ^ u64::from(*m)).chance(1)).count() as u64;
+        let mut bandwidth = tiers[usize::try_from((tier + upgraded).min(8)).unwrap_or(8)];
+        if connected && rng.chance(1) {
+            bandwidth = 0;
+        }
+        let (connected, access, bandwidth) = link(connected, bandwidth);
+        let submitted = format!(
+            "2026-{:02}-{:02} {:02}:{:02}:{:02}",
+            (month - 1) % 12 + 1,
+            rng.range(1, 28),
+            rng.range(8, 21),
+            rng.range(0, 59),
+            rng.range(0, 59)
+        );
+        let _ = writeln!(
+            out,
+            ",已填报,{submitted},{classes},{teachers},{students},{connected},{access},{bandwidth},{wifi},\
+             {classrooms},{multimedia},{},{},{contact},{phone}",
+            teachers + extra_terminals,
+            students / per_terminal,
         );
     }
     out
