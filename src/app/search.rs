@@ -9,15 +9,15 @@ use pinyin::ToPinyinMulti;
 
 /// The pinyin initials of every school's name, in one array (a school's are
 /// `codes[starts[i]..starts[i + 1]]`), a byte per character: the code of the set of its possible
-/// initials (see [`SearchIndex::masks`]) as a bit mask (a = bit 0); an ASCII letter or digit
-/// stands for itself (see [`bit`]), anything else matches nothing. A byte rather than the mask
-/// keeps the 100,000 names of a county in about a megabyte, read in order by every search.
+/// initials, whose bit mask (a = bit 0) is in `masks`; an ASCII letter or digit stands for
+/// itself (see [`bit`]), anything else matches nothing. A byte rather than the mask keeps the
+/// 100,000 names of a county in about a megabyte, read in order by every search.
 #[derive(Debug, Clone, Default)]
 pub struct SearchIndex {
     codes: Vec<u8>,
     starts: Vec<u32>,
-    /// The mask of each code: the sets of initials the names' characters have, a few dozen.
-    /// Past the 255th distinct set a character gets [`ASK`].
+    /// The mask of each code: the sets of initials the names' characters have. Past the 255th
+    /// distinct set a character gets [`ASK`].
     masks: Vec<u32>,
 }
 
@@ -144,8 +144,7 @@ impl Searcher<'_> {
             return false;
         };
         let have = &self.index.codes[from as usize..to as usize];
-        (0..(have.len() + 1).saturating_sub(wanted.len())).any(|start| {
-            let run = &have[start..start + wanted.len()];
+        have.windows(wanted.len()).enumerate().any(|(start, run)| {
             self.meeting.iter().zip(run).all(|(row, &c)| row[usize::from(c)])
                 && (!run.contains(&ASK) || name.chars().skip(start).zip(wanted).all(|(c, w)| meets(initials_of(c), *w)))
         })
