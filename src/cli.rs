@@ -246,6 +246,10 @@ pub struct ExportArgs {
     pub reason: Option<String>,
     #[arg(long, value_name = "FILE")]
     pub report_text: Option<PathBuf>,
+    #[arg(long = "to", value_name = "RECIPIENTS", conflicts_with = "plain")]
+    pub to: Vec<String>,
+    #[arg(long)]
+    pub plain: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -462,6 +466,8 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                 ("force", &h.help_export_force),
                 ("reason", &h.help_export_reason),
                 ("report_text", &h.help_export_report_text),
+                ("to", &h.help_export_to),
+                ("plain", &h.help_export_plain),
                 ("json", &h.help_json),
             ],
         )

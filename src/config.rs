@@ -94,6 +94,9 @@ pub struct Review {
 pub struct Export {
     /// Empty: the `bundles` folder in the data directory.
     pub dir: String,
+    /// A file of the receiver's public keys, one a line (`ssh-ed25519 …` or `age1…`), relative
+    /// to the config's folder: `shenhe export` also writes the bundle encrypted to them. Empty: none.
+    pub encrypt_to: String,
 }
 
 /// Copies of the store (`shenhe backup`).
@@ -361,6 +364,16 @@ impl Paths {
     /// Where `shenhe backup` puts copies by default, and `restore` keeps the store it replaces.
     pub fn backups_dir(&self) -> PathBuf {
         self.data_dir.join("backups")
+    }
+
+    /// The receivers' keys every export is encrypted to (`[export] encrypt_to`), if set.
+    pub fn encrypt_to(&self, config: &Config) -> Option<PathBuf> {
+        let file = Path::new(config.export.encrypt_to.trim());
+        match self.config.parent() {
+            _ if file.as_os_str().is_empty() => None,
+            Some(dir) if file.is_relative() => Some(dir.join(file)),
+            _ => Some(file.to_path_buf()),
+        }
     }
 
     /// The city's trusted keys file: `[city] trusted_keys`, relative to the config's folder.

@@ -266,9 +266,10 @@ fn forced_export_writes_the_named_bundle_and_prints_its_hash() {
     assert!(o.status.success(), "{}", said(&o));
     let v = json(&o);
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["bundle", "sha256", "bytes", "sequence", "resumed", "report_text"]);
+    assert_eq!(keys, ["bundle", "sha256", "bytes", "sequence", "resumed", "report_text", "sealed"]);
     assert_eq!(v["resumed"], false, "a new bundle, not an interrupted export finished");
     assert!(v["report_text"].is_null(), "forced without a report text");
+    assert!(v["sealed"].is_null(), "not encrypted: no receivers named");
     let done = Exported::from_json(&v);
     assert_eq!(done.path, out.join(FIRST_BUNDLE));
     assert_eq!(done.sequence, 1);

@@ -546,7 +546,11 @@ fn readme(h: &Letterhead, who: &Reporter, text: Option<&ReportText>) -> String {
          \x20  ssh-keygen -Y verify -f allowed_signers -I {code} -n shenhe-bundle -s manifest.json.sig < manifest.json\n\
          \x20  签名有效后，再用 sha256sum 逐个核对其余文件与 manifest.json 中的 sha256 是否一致。\n\
          \x20  ssh-keygen 不认文件开头的 BOM：allowed_signers 若用 Windows 记事本保存，请选“UTF-8”而非“带有 BOM 的 UTF-8”，或让第一行是 # 开头的注释（shenhe 两种都认）。\n\
-         任何文件被改动、删除或增加，核验都会失败。\n",
+         任何文件被改动、删除或增加，核验都会失败。\n\
+         \n\
+         加密传送：导出时用 --to（或配置 [export] encrypt_to）指定上级的公钥，会另写一个 本文件.zip.age，\n\
+         用 age 加密给上级，只有上级的私钥能打开，适合作为邮件附件。上级收到后 shenhe verify / city import 可直接读取 .zip.age；\n\
+         不用 shenhe 时，先解密：age -d -i <上级的私钥文件> 本文件.zip.age > 本文件.zip，再按上面的方法核验。\n",
         code = h.county_code,
         period = h.period,
     );

@@ -15,6 +15,7 @@ pub mod load;
 pub mod manifest;
 pub mod notice;
 pub mod report_text;
+pub mod sealed;
 pub mod tables;
 pub mod upward;
 pub mod verify;

@@ -2,11 +2,14 @@
 //! the period's signed bundle with its 月报文本 for the city; the period is locked once it is
 //! written.
 
+use std::path::{Path, PathBuf};
+
 use serde::Serialize;
 
 use super::{Context, Failure, Outcome, print_json};
 use crate::bundle::export::{self, Request};
 use crate::bundle::keys;
+use crate::bundle::sealed::{self, Recipient, RecipientProblem};
 use crate::cli::ExportArgs;
 use crate::commands::out::say;
 use crate::i18n::{fill, printable};
@@ -22,10 +25,15 @@ struct Written {
     resumed: bool,
     /// The 月报文本's entry in the bundle, if it carries one.
     report_text: Option<String>,
+    /// The same bundle encrypted to the receivers (`--to`, `[export] encrypt_to`), if it was.
+    sealed: Option<String>,
 }
 
 pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
     let (lang, m) = (ctx.lang, ctx.lang.msg());
+    // The receivers are read before anything is written: a wrong key refuses the export, not
+    // a locked period without its encrypted file.
+    let recipients = recipients(ctx, &args)?;
     let mut store = ctx.open_store()?;
     let period = ctx.period_or_latest(&store, args.period)?;
     let out_dir = args.out.unwrap_or_else(|| ctx.paths.bundles_dir(&ctx.config));
@@ -59,7 +67,11 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
         )),
         other => Failure::refused(other.user_message(lang)),
     })?;
-    tracing::info!(%period, sequence = done.sequence, bytes = done.bytes, resumed = done.resumed, "exported");
+    let sealed = match &recipients {
+        Some(recipients) => Some(seal(ctx, &done.path, recipients)?),
+        None => None,
+    };
+    tracing::info!(%period, sequence = done.sequence, bytes = done.bytes, resumed = done.resumed, sealed = sealed.is_some(), "exported");
     if args.json {
         print_json(&Written {
             bundle: done.path.display().to_string(),
@@ -68,6 +80,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
             sequence: done.sequence,
             resumed: done.resumed,
             report_text: done.manifest.report_text.map(|t| t.path),
+            sealed: sealed.map(|p| p.display().to_string()),
         });
         return Ok(());
     }
@@ -112,5 +125,76 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
     say!("{}", fill(timing, &[("first", &window.first), ("last", &window.last)]));
     let above = if done.manifest.level.is_some() { &m.word_province } else { &m.word_city };
     say!("{}", fill(&m.export_fingerprint, &[("fingerprint", &done.manifest.signer.fingerprint), ("above", above)]));
+    match (&sealed, &recipients) {
+        (Some(path), Some(recipients)) => say!(
+            "{}",
+            fill(
+                &m.export_sealed,
+                &[("count", &recipients.len()), ("path", &path.display()), ("plain", &done.path.display())]
+            )
+        ),
+        _ => say!("{}", m.export_plain),
+    }
     Ok(())
+}
+
+/// The receivers to encrypt to: `--to` (keys or files of keys), else `[export] encrypt_to`
+/// unless `--plain`; none: the export is not encrypted.
+fn recipients(ctx: &Context, args: &ExportArgs) -> Result<Option<Vec<Recipient>>, Failure> {
+    let m = ctx.lang.msg();
+    let bad = |source: &str, line: usize, problem: RecipientProblem| {
+        let reason = match problem {
+            RecipientProblem::UnknownKind => &m.recipient_unknown_kind,
+            RecipientProblem::Damaged => &m.recipient_damaged,
+        };
+        Failure::usage(fill(
+            &m.export_bad_recipients,
+            &[("source", &printable(source)), ("line", &line), ("reason", reason)],
+        ))
+    };
+    let from_file = |path: &Path| -> Result<Vec<Recipient>, Failure> {
+        let shown = path.display().to_string();
+        let bytes = crate::files::read_bounded(path, 1 << 20)
+            .map_err(|e| Failure::usage(format!("{}: {}", printable(&shown), e.user_message(ctx.lang))))?;
+        let text = String::from_utf8_lossy(&bytes);
+        let found = sealed::parse_recipients(&text).map_err(|(line, problem)| bad(&shown, line, problem))?;
+        if found.is_empty() {
+            return Err(bad(&shown, 1, RecipientProblem::UnknownKind));
+        }
+        Ok(found)
+    };
+    if args.plain {
+        return Ok(None);
+    }
+    if args.to.is_empty() {
+        return ctx.paths.encrypt_to(&ctx.config).map(|path| from_file(&path)).transpose();
+    }
+    let mut all = Vec::new();
+    for to in &args.to {
+        let looks_like_key = to.starts_with("ssh-") || to.starts_with("age1");
+        if looks_like_key {
+            all.push(sealed::parse_recipient(to).map_err(|p| bad("--to", 1, p))?);
+        } else {
+            all.extend(from_file(Path::new(to))?);
+        }
+    }
+    Ok(Some(all))
+}
+
+/// Writes `<bundle>.age` beside the bundle, encrypted to `recipients`.
+fn seal(ctx: &Context, bundle: &Path, recipients: &[Recipient]) -> Result<PathBuf, Failure> {
+    let m = ctx.lang.msg();
+    let mut name = bundle.as_os_str().to_owned();
+    name.push(sealed::SUFFIX);
+    let path = PathBuf::from(name);
+    let failed = |e: std::io::Error| {
+        Failure::refused(fill(
+            &m.export_seal_io,
+            &[("path", &path.display()), ("bundle", &bundle.display()), ("reason", &e)],
+        ))
+    };
+    let plain = std::fs::read(bundle).map_err(failed)?;
+    let bytes = sealed::seal(&plain, recipients).map_err(failed)?;
+    crate::files::write_atomically(&path, &bytes).map_err(failed)?;
+    Ok(path)
 }

@@ -36,14 +36,15 @@ impl Taken {
 pub fn take(ctx: &Context, store: &Store, path: &std::path::Path) -> Result<Taken, Failure> {
     let (lang, m) = (ctx.lang, ctx.lang.msg());
     let shown = printable(&path.display().to_string());
-    let bytes = incoming::read(lang, path, city_return::MAX_NOTICE_BYTES).map_err(|not| match not {
-        NotRead::Unreadable(reason) => {
-            Failure::usage(fill(&m.verify_unreadable_line, &[("bundle", &shown), ("reason", &reason)]))
-        }
-        NotRead::TooLarge(reason) => {
-            Failure::refused(fill(&m.verify_invalid, &[("bundle", &shown), ("reason", &reason)]))
-        }
-    })?;
+    let bytes =
+        incoming::read(lang, path, city_return::MAX_NOTICE_BYTES, &ctx.paths.keys_dir).map_err(|not| match not {
+            NotRead::Unreadable(reason) => {
+                Failure::usage(fill(&m.verify_unreadable_line, &[("bundle", &shown), ("reason", &reason)]))
+            }
+            NotRead::Refused(reason) => {
+                Failure::refused(fill(&m.verify_invalid, &[("bundle", &shown), ("reason", &reason)]))
+            }
+        })?;
     let trusted = ctx.paths.trusted_keys(&ctx.config);
     let signers = AllowedSigners::load(&trusted).map_err(|e| {
         Failure::usage(fill(

@@ -53,12 +53,12 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> Outcome {
     let mut verdicts = Vec::new();
     let (mut invalid, mut unreadable) = (0, 0);
     for path in &args.bundles {
-        let verdict = match incoming::read(lang, path, LIMITS.bundle_bytes) {
+        let verdict = match incoming::read(lang, path, LIMITS.bundle_bytes, &ctx.paths.keys_dir) {
             Err(NotRead::Unreadable(reason)) => {
                 unreadable += 1;
                 Verdict { readable: false, ..failed(path, reason) }
             }
-            Err(NotRead::TooLarge(reason)) => {
+            Err(NotRead::Refused(reason)) => {
                 invalid += 1;
                 failed(path, reason)
             }

@@ -90,12 +90,12 @@ pub(super) fn run(
     for path in paths {
         // The file's name is covered by no signature: shown printable, on one line.
         let shown = printable(&path.display().to_string());
-        let receipt = match incoming::read(lang, path, LIMITS.bundle_bytes) {
+        let receipt = match incoming::read(lang, path, LIMITS.bundle_bytes, &ctx.paths.keys_dir) {
             Err(NotRead::Unreadable(reason)) => {
                 unreadable += 1;
                 refusal(&shown, fill(&m.verify_unreadable_line, &[("bundle", &shown), ("reason", &reason)]))
             }
-            Err(NotRead::TooLarge(reason)) => {
+            Err(NotRead::Refused(reason)) => {
                 refused += 1;
                 refusal(&shown, fill(&m.city_refused, &[("bundle", &shown), ("reason", &reason)]))
             }
