@@ -65,13 +65,16 @@ pub fn parse_recipient(text: &str) -> Result<Recipient, RecipientProblem> {
 }
 
 /// The recipients of a file like `age -R` reads: one a line, blank lines and `#` comments
-/// skipped. An error gives the 1-based line.
+/// skipped, and so is a `SHA256:…` fingerprint line, so that what `shenhe key show` printed
+/// (the key, then its fingerprint) is a recipients file as it is. An error gives the 1-based
+/// line.
 pub fn parse_recipients(text: &str) -> Result<Vec<Recipient>, (usize, RecipientProblem)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
+        let fingerprint = line.starts_with("SHA256:") && !line.contains(char::is_whitespace);
+        if line.is_empty() || line.starts_with('#') || fingerprint {
             continue;
         }
         out.push(parse_recipient(line).map_err(|p| (index + 1, p))?);
@@ -182,6 +185,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (_, public) = key_pair(dir.path());
         let identity = age::x25519::Identity::generate();
+        // As `shenhe key show` prints it: the key, then its fingerprint.
+        let shown = format!("{public}SHA256:Ic48rVLvFtLIaC4EP95SSlTUIhbaJfQoSccN5DBYOqI\n");
+        assert_eq!(parse_recipients(&shown).unwrap().len(), 1);
         let text = format!("# the city\n\n{public}{}\n", identity.to_public());
         assert_eq!(parse_recipients(&text).unwrap().len(), 2);
         let bad = format!("{public}ssh-rsa AAAAB3Nza x\n");
