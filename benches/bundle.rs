@@ -182,14 +182,15 @@ impl Common {
         let dir = tempfile::Builder::new().prefix("shenhe-bench-bundle-").tempdir().expect("temp dir");
         let (city, name, code) = COUNTY;
         let config = config(code, name, city);
-        let key = keys::init(&dir.path().join("keys"), &keys::comment_for(&config)).expect("signing key");
+        let key = keys::init(&dir.path().join("keys"), &keys::KeySpec::of(&config)).expect("signing key");
         let mut lines = String::new();
         for (i, &(_, _, other)) in synthetic::COUNTIES.iter().enumerate() {
             let line = if other == code {
-                keys::allowed_signers_line(code, key.public())
+                keys::allowed_signers_line(code, &key)
             } else {
-                let theirs = keys::init(&dir.path().join(format!("keys-{i}")), other).expect("another county's key");
-                keys::allowed_signers_line(other, theirs.public())
+                let theirs = keys::init(&dir.path().join(format!("keys-{i}")), &keys::KeySpec::ed25519(other))
+                    .expect("another county's key");
+                keys::allowed_signers_line(other, &theirs)
             };
             let _ = writeln!(lines, "{line}");
         }
@@ -328,8 +329,13 @@ fn export_copy(common: &Common, store: &Path, period: Period, config: &Config, d
     };
     let start = Instant::now();
     // The key is read from its file inside the export, as the command does.
-    let done =
-        export::export(&mut store, config, || keys::load(&common.dir.path().join("keys")), request).expect("export");
+    let done = export::export(
+        &mut store,
+        config,
+        || keys::load(&common.dir.path().join("keys"), &keys::KeySpec::ed25519("")),
+        request,
+    )
+    .expect("export");
     let took = start.elapsed();
     // Closing the store (its WAL checkpoint) is not part of the export.
     drop(store);

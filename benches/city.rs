@@ -330,8 +330,8 @@ fn county_bundle(dir: &Path, index: usize, county: (&str, &str, &str), schools: 
          [auditor]\nname = \"{AUDITOR}\"\nphone = \"0377-67212345\"\n"
     );
     let config = Config::from_user_toml(&text, "bench.toml", Lang::Zh).expect("county config");
-    let key = keys::init(&home.join("keys"), &keys::comment_for(&config)).expect("signing key");
-    let line = format!("{}\n", keys::allowed_signers_line(code, key.public()));
+    let key = keys::init(&home.join("keys"), &keys::KeySpec::of(&config)).expect("signing key");
+    let line = format!("{}\n", keys::allowed_signers_line(code, &key));
 
     let period: Period = PERIOD.parse().expect("period");
     let mut store = Store::open(&home.join("shenhe.db")).expect("county store");
@@ -349,7 +349,9 @@ fn county_bundle(dir: &Path, index: usize, county: (&str, &str, &str), schools: 
     let now = DateTime::parse_from_rfc3339(EXPORTED_AT).expect("time");
     let request =
         Request { period, out_dir: &out, force_reason: Some(FORCE_REASON), report_text: None, actor: AUDITOR, now };
-    let done = export::export(&mut store, &config, || keys::load(&home.join("keys")), request).expect("export");
+    let done =
+        export::export(&mut store, &config, || keys::load(&home.join("keys"), &keys::KeySpec::ed25519("")), request)
+            .expect("export");
     let c = &done.manifest.counts;
     let bundle = Bundle {
         bytes: done.bytes,

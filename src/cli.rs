@@ -375,6 +375,10 @@ pub enum KeyCommand {
         #[arg(long)]
         json: bool,
     },
+    Rotate {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -589,6 +593,12 @@ pub fn localized_command(lang: Lang) -> clap::Command {
                 args(
                     p.about(h.help_key_show.as_str()).help_template(h.help_template.as_str()),
                     &[("allowed_signers", &h.help_key_allowed_signers), ("json", &h.help_json)],
+                )
+            })
+            .mut_subcommand("rotate", |p| {
+                args(
+                    p.about(h.help_key_rotate.as_str()).help_template(h.help_template.as_str()),
+                    &[("json", &h.help_json)],
                 )
             })
     })

@@ -54,7 +54,7 @@ impl County {
         let request = ImportRequest::new(period, vec![file], "测试", NOW);
         import_files(&mut store, &request, &mut |_| {}).unwrap();
         let keys_dir = dir.path().join("keys");
-        let key = keys::init(&keys_dir, "test").unwrap();
+        let key = keys::init(&keys_dir, &keys::KeySpec::ed25519("test")).unwrap();
         let out = dir.path().join("out");
         let request = Request {
             period,
@@ -64,14 +64,20 @@ impl County {
             actor: "张敏",
             now: now(),
         };
-        let done = export::export(&mut store, &config(code, name), || keys::load(&keys_dir), request).unwrap();
+        let done = export::export(
+            &mut store,
+            &config(code, name),
+            || keys::load(&keys_dir, &keys::KeySpec::ed25519("")),
+            request,
+        )
+        .unwrap();
         let bundle = std::fs::read(&done.path).unwrap();
         let private_key_text = std::fs::read_to_string(keys_dir.join(keys::PRIVATE_FILE)).unwrap();
         County { _dir: dir, key, code: code.to_string(), bundle, private_key_text }
     }
 
     fn signers(&self) -> AllowedSigners {
-        AllowedSigners::parse(&keys::allowed_signers_line(&self.code, self.key.public())).unwrap()
+        AllowedSigners::parse(&keys::allowed_signers_line(&self.code, &self.key)).unwrap()
     }
 }
 
@@ -87,7 +93,8 @@ fn entries(bundle: &[u8]) -> Vec<(String, Vec<u8>)> {
 fn rezip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     let split = refs.len().min(2);
-    let deflated = archive::deflate(&refs[split..], now().naive_local()).unwrap();
+    let deflated =
+        archive::deflate(&refs[split..], now().naive_local(), shenhe::bundle::manifest::Digest::Sha256).unwrap();
     archive::write(&refs[..split], &deflated, now().naive_local()).unwrap()
 }
 
@@ -104,7 +111,7 @@ fn an_exported_bundle_verifies_and_says_what_it_is() {
     assert!(m.inside_window, "3 October is inside the default window 1–5");
     assert_eq!((m.counts.schools, m.counts.unfilled, m.counts.submitted), (5, 3, 2));
     assert_eq!(m.forced.as_ref().unwrap().pending, ["2141010201", "2141010202"]);
-    assert_eq!(m.signer.fingerprint, keys::fingerprint(county.key.public()));
+    assert_eq!(m.signer.fingerprint, county.key.fingerprint());
     let names: Vec<String> = entries(&county.bundle).into_iter().map(|(n, _)| n).collect();
     assert_eq!(&names[..3], [MANIFEST, SIGNATURE, "说明.txt"]);
     for expected in ["schools.csv", "findings.csv", "returned.csv", "review_log.csv", "statistics.csv", "dispatch.csv"]
@@ -129,7 +136,7 @@ fn the_stock_ssh_keygen_accepts_the_signature() {
         std::fs::write(dir.path().join(name), bytes).unwrap();
     }
     let signers = dir.path().join("allowed_signers");
-    std::fs::write(&signers, format!("{}\n", keys::allowed_signers_line("410102", county.key.public()))).unwrap();
+    std::fs::write(&signers, format!("{}\n", keys::allowed_signers_line("410102", &county.key))).unwrap();
     let check = |principal: &str| {
         let mut child = std::process::Command::new("ssh-keygen")
             .args(["-Y", "verify", "-f"])
@@ -244,8 +251,8 @@ fn another_countys_manifest_or_key_is_refused() {
     // Both keys trusted, each for its own county.
     let both = format!(
         "{}\n{}\n",
-        keys::allowed_signers_line("410102", ours.key.public()),
-        keys::allowed_signers_line("410103", theirs.key.public())
+        keys::allowed_signers_line("410102", &ours.key),
+        keys::allowed_signers_line("410103", &theirs.key)
     );
     let signers = AllowedSigners::parse(&both).unwrap();
     assert!(verify(&ours.bundle, &signers, utc_now()).is_ok());
@@ -263,7 +270,7 @@ fn another_countys_manifest_or_key_is_refused() {
     assert_eq!(verify(&rezip(&swapped), &signers, utc_now()).unwrap_err(), Refusal::SignatureMismatch);
 
     // Our key, trusted only for the other county, cannot report for ours.
-    let wrong = AllowedSigners::parse(&keys::allowed_signers_line("410103", ours.key.public())).unwrap();
+    let wrong = AllowedSigners::parse(&keys::allowed_signers_line("410103", &ours.key)).unwrap();
     assert!(matches!(verify(&ours.bundle, &wrong, utc_now()), Err(Refusal::NotForCounty { .. })));
     // A key nobody trusts.
     assert!(matches!(verify(&ours.bundle, &theirs.signers(), utc_now()), Err(Refusal::UnknownKey { .. })));
@@ -273,14 +280,14 @@ fn another_countys_manifest_or_key_is_refused() {
     let mut manifest: Manifest = serde_json::from_slice(&files[0].1).unwrap();
     manifest.counts.approved += 1;
     files[0].1 = manifest.to_bytes();
-    files[1].1 = theirs.key.sign(&files[0].1).unwrap().into_bytes();
+    files[1].1 = theirs.key.sign(&files[0].1).unwrap();
     assert!(matches!(verify(&rezip(&files), &ours.signers(), utc_now()), Err(Refusal::SignerNotAsStated { .. })));
     manifest.signer = serde_json::from_slice::<Manifest>(&entries(&theirs.bundle)[0].1).unwrap().signer;
     files[0].1 = manifest.to_bytes();
-    files[1].1 = theirs.key.sign(&files[0].1).unwrap().into_bytes();
+    files[1].1 = theirs.key.sign(&files[0].1).unwrap();
     assert!(matches!(verify(&rezip(&files), &ours.signers(), utc_now()), Err(Refusal::UnknownKey { .. })));
     let reason = verify(&rezip(&files), &ours.signers(), utc_now()).unwrap_err().user_message(Default::default());
-    assert!(reason.contains(&keys::fingerprint(theirs.key.public())), "{reason}");
+    assert!(reason.contains(&theirs.key.fingerprint()), "{reason}");
 }
 
 /// The namespace of a signature is read before the signature is checked, so anyone can put any
@@ -289,7 +296,7 @@ fn another_countys_manifest_or_key_is_refused() {
 fn a_hostile_signature_namespace_is_shown_escaped() {
     let county = County::exported("410102", "中原区", "unfilled.csv");
     let mut files = entries(&county.bundle);
-    files[1].1 = county.key.sign_in("x\u{1b}[2J", &files[0].1).unwrap().into_bytes();
+    files[1].1 = county.key.sign_in("x\u{1b}[2J", &files[0].1).unwrap();
     let refusal = verify(&rezip(&files), &county.signers(), utc_now()).unwrap_err();
     assert!(matches!(refusal, Refusal::WrongNamespace { .. }), "{refusal:?}");
     for lang in [shenhe::i18n::Lang::Zh, shenhe::i18n::Lang::En] {
@@ -307,7 +314,7 @@ fn a_hostile_file_name_in_the_manifest_is_shown_escaped() {
     let mut manifest: Manifest = serde_json::from_slice(&files[0].1).unwrap();
     manifest.files[0].path = "a\u{1b}[2J.csv".into();
     files[0].1 = manifest.to_bytes();
-    files[1].1 = county.key.sign(&files[0].1).unwrap().into_bytes();
+    files[1].1 = county.key.sign(&files[0].1).unwrap();
     let refusal = verify(&rezip(&files), &county.signers(), utc_now()).unwrap_err();
     assert!(matches!(refusal, Refusal::Unlisted { .. } | Refusal::MissingFile { .. }), "{refusal:?}");
     let message =
@@ -426,7 +433,7 @@ fn a_decision_made_while_an_export_is_built_does_not_slip_past_the_report() {
     let request = ImportRequest::new(period, vec![file], "测试", NOW);
     import_files(&mut store, &request, &mut |_| {}).unwrap();
     let keys_dir = dir.path().join("keys");
-    keys::init(&keys_dir, "test").unwrap();
+    keys::init(&keys_dir, &keys::KeySpec::ed25519("test")).unwrap();
     let mut other = Store::open(&db).unwrap();
     let decision = Decision {
         period,
@@ -446,7 +453,7 @@ fn a_decision_made_while_an_export_is_built_does_not_slip_past_the_report() {
         };
     let key = || {
         meanwhile = Some(other.decide(&decision));
-        keys::load(&keys_dir)
+        keys::load(&keys_dir, &keys::KeySpec::ed25519(""))
     };
     let done = export::export(&mut store, &config("410102", "中原区"), key, request).unwrap();
     let in_store = export::state_counts(&store.school_records(period).unwrap());

@@ -184,7 +184,14 @@ fn a_return_is_cancelled_only_until_the_county_reports_again() {
     names.sort();
     assert_eq!(
         names,
-        ["410102_2026Q3_1_cancel.zip", "410102_2026Q3_1_return.zip", "410102_2026Q3_1_return_2.zip"],
-        "every notice sent, none replaced"
+        [
+            "410102_2026Q3_1_cancel.zip",
+            "410102_2026Q3_1_cancel.zip.age",
+            "410102_2026Q3_1_return.zip",
+            "410102_2026Q3_1_return.zip.age",
+            "410102_2026Q3_1_return_2.zip",
+            "410102_2026Q3_1_return_2.zip.age"
+        ],
+        "every notice sent, none replaced, each also sealed to the county's key"
     );
 }

@@ -201,7 +201,7 @@ fn no_byte_of_an_encrypted_bundle_changes_unseen() {
     let signers = AllowedSigners::parse(&line).unwrap();
     let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
     let receive = |b: &[u8]| {
-        let plain = sealed::open(b, &own_key, 20 << 20).map_err(|e| format!("{e:?}"))?;
+        let plain = sealed::open(b, &own_key, &[], 20 << 20).map_err(|e| format!("{e:?}"))?;
         verify::verify(&plain, &signers, now).map_err(|e| format!("{e:?}"))
     };
     assert!(receive(&bytes).is_ok());

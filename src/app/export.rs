@@ -18,7 +18,7 @@ pub struct ExportSettings {
     pub keys_dir: PathBuf,
     pub out_dir: PathBuf,
     /// The comment a key made on first need carries.
-    pub key_comment: String,
+    pub key_spec: crate::bundle::keys::KeySpec,
 }
 
 /// The export dialog: the 月报文本 asked first (the last one offered), then the preview to
@@ -154,7 +154,7 @@ impl App {
         match export::export(
             &mut self.store,
             &settings.config,
-            || keys::load_or_init(&settings.keys_dir, &settings.key_comment),
+            || keys::load_or_init(&settings.keys_dir, &settings.key_spec),
             request,
         ) {
             Ok(done) => {

@@ -177,6 +177,13 @@ impl fmt::Display for Key {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyBindings {
+    /// Not a binding: the kind of the level's signing key (`ed25519`, or `sm2` for 国密). It
+    /// lives in `[keys]` because that is where the signing key's settings are looked for.
+    #[serde(default)]
+    pub algorithm: crate::bundle::keys::Algorithm,
+    /// The SM2 user id; empty: GM/T 0009's default, `1234567812345678`.
+    #[serde(default)]
+    pub sm2_user_id: String,
     pub move_down: Vec<String>,
     pub move_up: Vec<String>,
     pub page_down: Vec<String>,

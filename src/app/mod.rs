@@ -100,8 +100,8 @@ impl Settings {
 
     /// Lets `e` export, with keys from `keys_dir` and bundles into `out_dir`.
     pub fn with_export(mut self, config: &crate::config::Config, keys_dir: PathBuf, out_dir: PathBuf) -> Settings {
-        let key_comment = crate::bundle::keys::comment_for(config);
-        self.export = Some(ExportSettings { config: config.clone(), keys_dir, out_dir, key_comment });
+        let key_spec = crate::bundle::keys::KeySpec::of(config);
+        self.export = Some(ExportSettings { config: config.clone(), keys_dir, out_dir, key_spec });
         self
     }
 }

@@ -449,7 +449,7 @@ pub(crate) fn city_store() -> Store {
                 path: "月报文本.docx".into(),
                 name: "九月月报.docx".into(),
             }),
-            signer: Signer { public_key: String::new(), fingerprint: "SHA256:x".into() },
+            signer: Signer { public_key: String::new(), fingerprint: "SHA256:x".into(), user_id: None },
             files: Vec::new(),
             level: None,
             units: Vec::new(),

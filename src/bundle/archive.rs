@@ -13,6 +13,7 @@ use chrono::{Datelike, NaiveDateTime, Timelike};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
+use super::manifest::Digest;
 use crate::file_names::folded;
 
 /// The mode every entry carries (a plain file anyone may read).
@@ -90,12 +91,12 @@ pub enum ArchiveProblem {
 /// changing what it inflates to, and no byte of a bundle may change unseen.
 pub struct Deflated {
     zip: Vec<u8>,
-    /// Per file, in order: the SHA-256 (hex) of its bytes as stored in the archive.
-    pub stored_sha256: Vec<String>,
+    /// Per file, in order: the hash (hex) of its bytes as stored in the archive.
+    pub stored_hashes: Vec<String>,
 }
 
-/// Compresses `files` (name, bytes), dated `at`.
-pub fn deflate(files: &[(&str, &[u8])], at: NaiveDateTime) -> zip::result::ZipResult<Deflated> {
+/// Compresses `files` (name, bytes), dated `at`, and hashes the stored bytes with `digest`.
+pub fn deflate(files: &[(&str, &[u8])], at: NaiveDateTime, digest: Digest) -> zip::result::ZipResult<Deflated> {
     let time = zip_time(at)?;
     let mut w = ZipWriter::new(Cursor::new(Vec::new()));
     for (name, bytes) in files {
@@ -104,13 +105,13 @@ pub fn deflate(files: &[(&str, &[u8])], at: NaiveDateTime) -> zip::result::ZipRe
     }
     let zip = w.finish()?.into_inner();
     let mut archive = ZipArchive::new(Cursor::new(zip.as_slice()))?;
-    let mut stored_sha256 = Vec::with_capacity(files.len());
+    let mut stored_hashes = Vec::with_capacity(files.len());
     for i in 0..archive.len() {
         let mut raw = Vec::new();
         archive.by_index_raw(i)?.read_to_end(&mut raw)?;
-        stored_sha256.push(super::manifest::sha256_hex(&raw));
+        stored_hashes.push(digest.hex(&raw));
     }
-    Ok(Deflated { zip, stored_sha256 })
+    Ok(Deflated { zip, stored_hashes })
 }
 
 /// The bundle's archive: `stored` entries first, uncompressed (the manifest and its signature,
@@ -250,15 +251,15 @@ impl<'a> Opened<'a> {
         Ok(out)
     }
 
-    /// The entry's compression method and the SHA-256 of its bytes as stored (compressed).
-    pub fn stored(&mut self, name: &str) -> Result<(CompressionMethod, String), ArchiveProblem> {
+    /// The entry's compression method and the hash of its bytes as stored (compressed).
+    pub fn stored(&mut self, name: &str, digest: Digest) -> Result<(CompressionMethod, String), ArchiveProblem> {
         let damaged =
             |e: zip::result::ZipError| ArchiveProblem::Damaged { name: name.to_string(), reason: e.to_string() };
         let mut entry = self.archive.by_name_raw(name.as_bytes()).map_err(damaged)?;
         let method = entry.compression();
         let mut raw = Vec::new();
         entry.read_to_end(&mut raw).map_err(|e| damaged(e.into()))?;
-        Ok((method, super::manifest::sha256_hex(&raw)))
+        Ok((method, digest.hex(&raw)))
     }
 
     /// True when the file is exactly the canonical archive of its own entries dated `at`.
@@ -290,7 +291,9 @@ mod tests {
     }
 
     fn sample() -> Vec<u8> {
-        let files = deflate(&[("说明.txt", "内容".as_bytes()), ("data/a.csv", b"a,b\r\n1,2\r\n")], at()).unwrap();
+        let files =
+            deflate(&[("说明.txt", "内容".as_bytes()), ("data/a.csv", b"a,b\r\n1,2\r\n")], at(), Digest::Sha256)
+                .unwrap();
         write(&[("manifest.json", b"{}")], &files, at()).unwrap()
     }
 
@@ -303,8 +306,8 @@ mod tests {
         assert!(opened.is_canonical(at()));
         assert!(!opened.is_canonical(at() + chrono::Duration::seconds(2)), "another date is another archive");
         assert_eq!(sample(), sample(), "the same files give the same bytes");
-        assert_eq!(opened.stored("manifest.json").unwrap().0, CompressionMethod::Stored);
-        assert_eq!(opened.stored("data/a.csv").unwrap().0, CompressionMethod::Deflated);
+        assert_eq!(opened.stored("manifest.json", Digest::Sha256).unwrap().0, CompressionMethod::Stored);
+        assert_eq!(opened.stored("data/a.csv", Digest::Sha256).unwrap().0, CompressionMethod::Deflated);
     }
 
     #[test]
@@ -332,7 +335,10 @@ mod tests {
                 return None;
             }
             let names = opened.names().to_vec();
-            names.iter().map(|n| Some((opened.read(n, 1 << 20).ok()?, opened.stored(n).ok()?.1))).collect()
+            names
+                .iter()
+                .map(|n| Some((opened.read(n, 1 << 20).ok()?, opened.stored(n, Digest::Sha256).ok()?.1)))
+                .collect()
         };
         let original = contents(&bytes).unwrap();
         for i in 0..bytes.len() {
@@ -358,19 +364,21 @@ mod tests {
         for (first, second) in
             [("schools.csv", "Schools.csv"), ("data/\u{e9}.csv", "data/e\u{301}.csv"), ("a/x", "A/x")]
         {
-            let bytes = write(&[], &deflate(&[(first, b"1"), (second, b"2")], at()).unwrap(), at()).unwrap();
+            let bytes =
+                write(&[], &deflate(&[(first, b"1"), (second, b"2")], at(), Digest::Sha256).unwrap(), at()).unwrap();
             let refused = Opened::new(&bytes, LIMITS).err();
             let both = ArchiveProblem::NamesAlike { first: first.to_string(), second: second.to_string() };
             assert_eq!(refused, Some(both), "{first:?} and {second:?}");
         }
-        let bytes = write(&[], &deflate(&[("a.csv", b"1"), ("b.csv", b"2")], at()).unwrap(), at()).unwrap();
+        let bytes =
+            write(&[], &deflate(&[("a.csv", b"1"), ("b.csv", b"2")], at(), Digest::Sha256).unwrap(), at()).unwrap();
         assert!(Opened::new(&bytes, LIMITS).is_ok());
     }
 
     #[test]
     fn a_reader_stops_at_its_limit() {
         let zeros = vec![0u8; 1 << 20];
-        let bytes = write(&[], &deflate(&[("big.bin", &zeros)], at()).unwrap(), at()).unwrap();
+        let bytes = write(&[], &deflate(&[("big.bin", &zeros)], at(), Digest::Sha256).unwrap(), at()).unwrap();
         assert!(bytes.len() < 10_000, "a megabyte of zeros deflates to a few KB");
         let mut opened = Opened::new(&bytes, LIMITS).unwrap();
         assert!(matches!(opened.read("big.bin", 1000), Err(ArchiveProblem::EntryTooLarge { .. })));

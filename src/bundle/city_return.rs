@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::allowed_signers::{AllowedSigners, Trust};
 use super::archive::{self, LIMITS, Limits, Opened};
-use super::keys::{RETURN_NAMESPACE, SigningKey, fingerprint};
-use super::manifest::{MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Signer};
-use super::verify::{Refusal, check_signature};
+use super::keys::{RETURN_NAMESPACE, SigningKey, trust_line};
+use super::manifest::{Digest, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Signer};
+use super::verify::{Refusal, check_signed, signature_entry, signed_at};
 
 pub const FORMAT: &str = "shenhe-return/1";
 pub const CANCEL_FORMAT: &str = "shenhe-cancel/1";
@@ -103,9 +103,10 @@ pub fn write_cancel(notice: &CancelNotice, key: &SigningKey, at: chrono::NaiveDa
 fn pack(notice: &impl Serialize, key: &SigningKey, at: chrono::NaiveDateTime) -> Result<Vec<u8>, String> {
     let mut body = serde_json::to_vec_pretty(notice).map_err(|e| e.to_string())?;
     body.push(b'\n');
-    let signature = key.sign_in(RETURN_NAMESPACE, &body).map_err(|e| e.to_string())?;
-    let none = archive::deflate(&[] as &[(&str, &[u8])], at).map_err(|e| e.to_string())?;
-    archive::write(&[(NOTICE, &body), (SIGNATURE, signature.as_bytes())], &none, at).map_err(|e| e.to_string())
+    let signature = key.sign_in(RETURN_NAMESPACE, &body)?;
+    let none = archive::deflate(&[] as &[(&str, &[u8])], at, Digest::Sha256).map_err(|e| e.to_string())?;
+    let signature_name = key.signature_name(NOTICE);
+    archive::write(&[(NOTICE, &body), (&signature_name, &signature)], &none, at).map_err(|e| e.to_string())
 }
 
 /// The notice in `bytes`, if it is whole, signed, and its signer is trusted as `city`.
@@ -116,12 +117,13 @@ pub fn read(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Head, Notice), Refusal> {
     let mut opened = Opened::new(bytes, Limits { bundle_bytes: MAX_NOTICE_BYTES, ..LIMITS })?;
-    if opened.names() != [NOTICE, SIGNATURE] {
+    let (signature_name, kind) = signature_entry(opened.names(), NOTICE, SIGNATURE)?;
+    if opened.names() != [NOTICE, signature_name.as_str()] {
         return Err(Refusal::Missing { name: NOTICE });
     }
     let body = opened.read(NOTICE, MAX_MANIFEST_BYTES)?;
-    let signature = opened.read(SIGNATURE, MAX_SIGNATURE_BYTES)?;
-    let key = check_signature(&body, &signature, RETURN_NAMESPACE)?;
+    let signature = opened.read(&signature_name, MAX_SIGNATURE_BYTES)?;
+    let key = check_signed(&body, &signature, kind, RETURN_NAMESPACE)?;
     let unreadable = |e: serde_json::Error| Refusal::ManifestUnreadable { reason: e.to_string() };
     let head: Head = serde_json::from_slice(&body).map_err(unreadable)?;
     let notice = match head.format.as_str() {
@@ -129,8 +131,8 @@ pub fn read(
         CANCEL_FORMAT => Notice::Cancel(serde_json::from_slice(&body).map_err(unreadable)?),
         _ => return Err(Refusal::UnknownFormat { found: head.format }),
     };
-    let print = fingerprint(&key);
-    match signers.judge(city, &key, RETURN_NAMESPACE, now) {
+    let print = key.fingerprint();
+    match signers.judge(city, &key, RETURN_NAMESPACE, signed_at(&head.created_at, now)) {
         Trust::Trusted { .. } => {}
         // Said as a return notice's: the line to ask for is the city's.
         Trust::UnknownKey => return Err(Refusal::UnknownCityKey { fingerprint: print, city: city.to_string() }),
@@ -152,7 +154,6 @@ pub fn read(
 }
 
 /// The allowed_signers line a county adds to trust its city's notices.
-pub fn allowed_signers_line(city: &str, public: &ssh_key::PublicKey) -> String {
-    let key = public.to_openssh().unwrap_or_default();
-    format!("\"{city}\" namespaces=\"{RETURN_NAMESPACE}\" {key}")
+pub fn allowed_signers_line(city: &str, key: &SigningKey) -> String {
+    trust_line(city, RETURN_NAMESPACE, &key.public_line(), None)
 }

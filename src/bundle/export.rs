@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 
 use super::archive;
-use super::keys::{self, KeyError, SigningKey};
+use super::keys::{KeyError, SigningKey};
 use super::manifest::{
-    self, Auditor, FileEntry, Forced, MANIFEST, Manifest, Replaced, ReportLevel, SIGNATURE, StateCounts, Window,
+    self, Auditor, FileDigest, FileEntry, Forced, MANIFEST, Manifest, Replaced, ReportLevel, StateCounts, Window,
 };
 use super::report_text::{self, ReportText, ReportTextError};
 use super::tables::{self, Letterhead};
@@ -292,6 +292,8 @@ pub fn export(
     let key = key()?;
     let replaces = store.bundles(period)?.pop().map(|last| Replaced { sequence: last.sequence, sha256: last.sha256 });
     let mut files = contents(&store, config, &who, period, request.now, &records, text.as_ref())?;
+    let note = super::readme::readme(&letterhead(config, &who, period, request.now), &who, text.as_ref(), &key);
+    files.insert(0, (README.to_string(), note.into_bytes()));
     if who.level == ReportLevel::City {
         let letterhead = letterhead(config, &who, period, request.now);
         let tables = super::upward::city_tables(&store, config, period, &units, &letterhead, request.now.naive_utc())?;
@@ -304,7 +306,7 @@ pub fn export(
     }
     let build = |e: zip::result::ZipError| ExportError::Build(e.to_string());
     let named: Vec<(&str, &[u8])> = files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())).collect();
-    let deflated = archive::deflate(&named, request.now.naive_local()).map_err(build)?;
+    let deflated = archive::deflate(&named, request.now.naive_local(), key.digest()).map_err(build)?;
     let manifest = Manifest {
         format: manifest::FORMAT.to_string(),
         county_code: who.code.clone(),
@@ -324,23 +326,23 @@ pub fn export(
         inside_window: preview.inside_window,
         forced: forced.clone(),
         report_text: text.as_ref().map(ReportText::reference),
-        signer: Signer::of(&key),
+        signer: key.signer(),
         files: named
             .iter()
-            .zip(&deflated.stored_sha256)
+            .zip(&deflated.stored_hashes)
             .map(|((name, bytes), stored)| FileEntry {
                 path: name.to_string(),
                 bytes: bytes.len() as u64,
-                sha256: manifest::sha256_hex(bytes),
-                stored_sha256: stored.clone(),
+                digest: FileDigest::new(key.digest(), bytes, stored.clone()),
             })
             .collect(),
         level: who.manifest_level(),
         units: units.into_iter().map(|u| u.report).collect(),
     };
     let manifest_bytes = manifest.to_bytes();
-    let signature = key.sign(&manifest_bytes).map_err(|e| ExportError::Build(e.to_string()))?;
-    let signed: [(&str, &[u8]); 2] = [(MANIFEST, &manifest_bytes), (SIGNATURE, signature.as_bytes())];
+    let signature = key.sign(&manifest_bytes).map_err(ExportError::Build)?;
+    let signature_name = key.signature_name(MANIFEST);
+    let signed: [(&str, &[u8]); 2] = [(MANIFEST, &manifest_bytes), (&signature_name, &signature)];
     let zip = archive::write(&signed, &deflated, request.now.naive_local()).map_err(build)?;
     // The level above reads no bundle past this: refused before anything is recorded or locked.
     if zip.len() as u64 > archive::LIMITS.bundle_bytes {
@@ -422,18 +424,6 @@ fn read_manifest(bytes: &[u8]) -> Result<Manifest, ExportError> {
     serde_json::from_slice(&text).map_err(|e| build(e.to_string()))
 }
 
-use super::manifest::Signer;
-
-impl Signer {
-    /// The signer's public key and fingerprint, as a manifest or notice states them.
-    pub fn of(key: &SigningKey) -> Signer {
-        Signer {
-            public_key: key.public().to_openssh().unwrap_or_default(),
-            fingerprint: keys::fingerprint(key.public()),
-        }
-    }
-}
-
 /// Schools by review state.
 pub fn state_counts(records: &[SchoolRecord]) -> StateCounts {
     StateCounts::of(records.iter().map(|r| r.state))
@@ -448,7 +438,7 @@ fn pending(records: &[SchoolRecord]) -> Vec<(String, String, ReviewState)> {
         .collect()
 }
 
-/// The files of the bundle besides the manifest and its signature, in archive order.
+/// The files of the bundle besides the manifest, its signature and 说明.txt, in archive order.
 fn contents(
     store: &Store,
     config: &Config,
@@ -470,7 +460,6 @@ fn contents(
     let workbook = tables::county_workbook(&letterhead, &total, &by_type, &lists, now.naive_utc())
         .map_err(|e| ExportError::Build(e.to_string()))?;
     let mut files = vec![
-        (README.to_string(), readme(&letterhead, who, text).into_bytes()),
         ("schools.csv".to_string(), tables::schools_csv(records)),
         ("findings.csv".to_string(), tables::findings_csv(&store.findings(period, true)?)),
         ("returned.csv".to_string(), tables::returned_csv(&returned)),
@@ -503,56 +492,4 @@ fn letterhead(config: &Config, who: &Reporter, period: Period, now: DateTime<Fix
     }
 }
 
-/// The note for whoever opens the bundle by hand.
-pub const README: &str = "说明.txt";
-
-/// 说明.txt: what is inside and how to check it, with or without shenhe. Chinese only: it is
-/// read by the city's clerk, like the tables beside it.
-fn readme(h: &Letterhead, who: &Reporter, text: Option<&ReportText>) -> String {
-    let report_text = match text {
-        Some(t) => format!("- {:<20} 本期月报文本（原文件名：{}）\n", t.entry(), t.name),
-        None => "（本包未附月报文本：见 manifest.json 中 forced 的原因）\n".to_string(),
-    };
-    let area = format!("{}{}", h.city, h.county);
-    let city = match who.level {
-        ReportLevel::County => String::new(),
-        ReportLevel::City => "- city_tables.xlsx     全市统计表（附件1 填报率、附件3 主动上报率、附件4 网络情况、附件5 半月调度表），按县区分行
-             - counties/            各县区本期现行上报包，原样收录（逐个用 shenhe verify 或下面的 ssh-keygen 方法核验；
-                                    县区的签名公钥由市州在 manifest.json 的 units 中列明；未上报的县区 report 为 null）
-             以上 schools.csv 至 county_tables.xlsx 只含市州直属学校。
-"
-            .to_string(),
-    };
-    let text = format!(
-        "{area}（{code}）{period} 教育信息化数据审核上报包\n\
-         \n\
-         本包由 shenhe 导出并签名。包内文件：\n\
-         - manifest.json        清单：县区、期次、上报次序、审核员、导出时间、是否在上报期内、各状态学校数、签名公钥，以及其余每个文件的字节数和 SHA-256\n\
-         - manifest.json.sig    对 manifest.json 的 OpenSSH 签名（SSHSIG，Ed25519，namespace 为 shenhe-bundle）\n\
-         - schools.csv          各学校本期最新一次填报数据（含附加列）及审核状态\n\
-         - findings.csv         审核发现的问题及说明\n\
-         - returned.csv         退回重报的学校及原因\n\
-         - review_log.csv       审核日志（谁在何时对哪所学校做了什么）\n\
-         - statistics.csv       统计表（填报率、互联网接入率、带宽 100M 以上比例、多媒体教室比例）\n\
-         - dispatch.csv         未联网、带宽不足 100M、无多媒体教室学校名单（半月调度表）\n\
-         - county_tables.xlsx   以上两张表的 Excel 版\n\
-         {city}\
-         {report_text}\
-         CSV 文件为 UTF-8（带 BOM），可直接用 Excel 打开。\n\
-         \n\
-         核验方法：\n\
-         1. 用 shenhe：shenhe verify 本文件.zip（信任的公钥放在 allowed_signers 文件中）。\n\
-         2. 不用 shenhe：解压后，在 allowed_signers 文件中加入县区提供的一行（shenhe key show --allowed-signers 的输出），然后运行\n\
-         \x20  ssh-keygen -Y verify -f allowed_signers -I {code} -n shenhe-bundle -s manifest.json.sig < manifest.json\n\
-         \x20  签名有效后，再用 sha256sum 逐个核对其余文件与 manifest.json 中的 sha256 是否一致。\n\
-         \x20  ssh-keygen 不认文件开头的 BOM：allowed_signers 若用 Windows 记事本保存，请选“UTF-8”而非“带有 BOM 的 UTF-8”，或让第一行是 # 开头的注释（shenhe 两种都认）。\n\
-         任何文件被改动、删除或增加，核验都会失败。\n\
-         \n\
-         加密传送：导出时用 --to（或配置 [export] encrypt_to）指定上级的公钥，会另写一个 本文件.zip.age，\n\
-         用 age 加密给上级，只有上级的私钥能打开，适合作为邮件附件。上级收到后 shenhe verify / city import 可直接读取 .zip.age；\n\
-         不用 shenhe 时，先解密：age -d -i <上级的私钥文件> 本文件.zip.age > 本文件.zip，再按上面的方法核验。\n",
-        code = h.county_code,
-        period = h.period,
-    );
-    text.replace('\n', "\r\n")
-}
+pub use super::readme::README;

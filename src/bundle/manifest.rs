@@ -3,7 +3,8 @@
 //! covers exactly these bytes, so the manifest vouches for every byte of the files it lists.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Digest as _;
+use sha2::Sha256;
 
 pub use super::report_text::ReportTextRef;
 
@@ -143,21 +144,73 @@ pub struct Forced {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Signer {
-    /// OpenSSH public key line.
+    /// OpenSSH public key line, or `sm2 <base64 of the DER>`.
     pub public_key: String,
-    /// `SHA256:…`
+    /// `SHA256:…` or `SM3:…`
     pub fingerprint: String,
+    /// An SM2 key's user id, when it is not GM/T 0009's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {
     pub path: String,
     pub bytes: u64,
-    /// Of the file's content, as `sha256sum` gives it after unzipping.
-    pub sha256: String,
-    /// Of the file's compressed bytes as they sit in the zip: a compressed stream has spare
-    /// bits that can change without changing the content, and no byte may change unseen.
-    pub stored_sha256: String,
+    #[serde(flatten)]
+    pub digest: FileDigest,
+}
+
+/// A listed file's hashes, SHA-256 or (under an SM2 key) SM3: of the content, as `sha256sum`
+/// or `openssl dgst -sm3` gives it after unzipping, and of the compressed bytes as they sit in
+/// the zip (a compressed stream has spare bits that can change without changing the content,
+/// and no byte may change unseen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FileDigest {
+    Sha256 { sha256: String, stored_sha256: String },
+    Sm3 { sm3: String, stored_sm3: String },
+}
+
+impl FileDigest {
+    pub fn new(digest: Digest, content: &[u8], stored: String) -> FileDigest {
+        match digest {
+            Digest::Sha256 => FileDigest::Sha256 { sha256: digest.hex(content), stored_sha256: stored },
+            Digest::Sm3 => FileDigest::Sm3 { sm3: digest.hex(content), stored_sm3: stored },
+        }
+    }
+
+    pub fn digest(&self) -> Digest {
+        match self {
+            FileDigest::Sha256 { .. } => Digest::Sha256,
+            FileDigest::Sm3 { .. } => Digest::Sm3,
+        }
+    }
+
+    /// (of the content, of the stored bytes)
+    pub fn hashes(&self) -> (&str, &str) {
+        match self {
+            FileDigest::Sha256 { sha256, stored_sha256 } => (sha256, stored_sha256),
+            FileDigest::Sm3 { sm3, stored_sm3 } => (sm3, stored_sm3),
+        }
+    }
+}
+
+/// The hash a manifest lists its files by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Digest {
+    Sha256,
+    Sm3,
+}
+
+impl Digest {
+    /// Lowercase hex, as `sha256sum` and `openssl dgst -sm3` print it.
+    pub fn hex(self, bytes: &[u8]) -> String {
+        match self {
+            Digest::Sha256 => sha256_hex(bytes),
+            Digest::Sm3 => super::keys::sm2::sm3_hex(bytes),
+        }
+    }
 }
 
 impl Manifest {

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod load;
 pub mod manifest;
 pub mod notice;
+mod readme;
 pub mod report_text;
 pub mod sealed;
 pub mod tables;

@@ -65,16 +65,18 @@ pub fn parse_recipient(text: &str) -> Result<Recipient, RecipientProblem> {
 }
 
 /// The recipients of a file like `age -R` reads: one a line, blank lines and `#` comments
-/// skipped, and so is a `SHA256:…` fingerprint line, so that what `shenhe key show` printed
-/// (the key, then its fingerprint) is a recipients file as it is. An error gives the 1-based
-/// line.
+/// skipped, and so are a `SHA256:…`/`SM3:…` fingerprint line and an `sm2 …` signing key (no
+/// file is encrypted to one), so that what `shenhe key show` printed is a recipients file as
+/// it is. An error gives the 1-based line.
 pub fn parse_recipients(text: &str) -> Result<Vec<Recipient>, (usize, RecipientProblem)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line = line.trim();
-        let fingerprint = line.starts_with("SHA256:") && !line.contains(char::is_whitespace);
-        if line.is_empty() || line.starts_with('#') || fingerprint {
+        let fingerprint =
+            (line.starts_with("SHA256:") || line.starts_with("SM3:")) && !line.contains(char::is_whitespace);
+        let signing_only = line.starts_with("sm2 ");
+        if line.is_empty() || line.starts_with('#') || fingerprint || signing_only {
             continue;
         }
         out.push(parse_recipient(line).map_err(|p| (index + 1, p))?);
@@ -109,12 +111,16 @@ pub enum OpenProblem {
 }
 
 /// The file `sealed` wraps, opened with the level's key (`own_key`: the OpenSSH private key
-/// file's text), if it is at most `limit` bytes and a zip.
-pub fn open(sealed: &[u8], own_key: &str, limit: u64) -> Result<Vec<u8>, OpenProblem> {
-    let identity = match age::ssh::Identity::from_buffer(own_key.as_bytes(), None) {
-        Ok(identity @ age::ssh::Identity::Unencrypted(_)) => identity,
-        _ => return Err(OpenProblem::OwnKeyUnusable),
+/// file's text) or one of its retired keys (`shenhe key rotate`; one that does not read is
+/// passed over), if it is at most `limit` bytes and a zip.
+pub fn open(sealed: &[u8], own_key: &str, retired: &[String], limit: u64) -> Result<Vec<u8>, OpenProblem> {
+    let identity = |text: &str| match age::ssh::Identity::from_buffer(text.as_bytes(), None) {
+        Ok(identity @ age::ssh::Identity::Unencrypted(_)) => Some(identity),
+        _ => None,
     };
+    let Some(own) = identity(own_key) else { return Err(OpenProblem::OwnKeyUnusable) };
+    let identities: Vec<age::ssh::Identity> =
+        std::iter::once(own).chain(retired.iter().filter_map(|text| identity(text))).collect();
     let damaged = |reason: String| OpenProblem::Damaged { reason };
     let decryptor =
         age::Decryptor::new_buffered(age::armor::ArmoredReader::new(sealed)).map_err(|e| damaged(e.to_string()))?;
@@ -122,7 +128,7 @@ pub fn open(sealed: &[u8], own_key: &str, limit: u64) -> Result<Vec<u8>, OpenPro
         // A passphrase file: no receiver's key opens it.
         return Err(OpenProblem::NotForThisKey);
     }
-    let reader = decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).map_err(|e| match e {
+    let reader = decryptor.decrypt(identities.iter().map(|i| i as &dyn age::Identity)).map_err(|e| match e {
         age::DecryptError::NoMatchingKeys => OpenProblem::NotForThisKey,
         other => damaged(other.to_string()),
     })?;
@@ -142,7 +148,7 @@ mod tests {
     use super::*;
 
     fn key_pair(dir: &std::path::Path) -> (String, String) {
-        crate::bundle::keys::init(dir, "test").unwrap();
+        crate::bundle::keys::init(dir, &crate::bundle::keys::KeySpec::ed25519("test")).unwrap();
         let private = std::fs::read_to_string(dir.join(crate::bundle::keys::PRIVATE_FILE)).unwrap();
         let public = std::fs::read_to_string(dir.join(crate::bundle::keys::PUBLIC_FILE)).unwrap();
         (private, public)
@@ -157,10 +163,13 @@ mod tests {
         let sealed = seal(&plain, &[parse_recipient(&public).unwrap()]).unwrap();
         assert!(is_sealed(&sealed) && !is_sealed(&plain));
         assert!(sealed.len() as u64 <= sealed_limit(plain.len() as u64));
-        assert_eq!(open(&sealed, &private, plain.len() as u64).unwrap(), plain);
-        assert_eq!(open(&sealed, &other_private, 1 << 20), Err(OpenProblem::NotForThisKey));
-        assert_eq!(open(&sealed, &private, 100), Err(OpenProblem::TooLarge { limit: 100 }));
-        assert_eq!(open(&sealed, "not a key", 1 << 20), Err(OpenProblem::OwnKeyUnusable));
+        assert_eq!(open(&sealed, &private, &[], plain.len() as u64).unwrap(), plain);
+        assert_eq!(open(&sealed, &other_private, &[], 1 << 20), Err(OpenProblem::NotForThisKey));
+        // After `key rotate`, the retired key still opens what was sealed to it.
+        let retired = [String::from("not a key"), private.clone()];
+        assert_eq!(open(&sealed, &other_private, &retired, 1 << 20).unwrap(), plain);
+        assert_eq!(open(&sealed, &private, &[], 100), Err(OpenProblem::TooLarge { limit: 100 }));
+        assert_eq!(open(&sealed, "not a key", &[], 1 << 20), Err(OpenProblem::OwnKeyUnusable));
     }
 
     #[test]
@@ -170,14 +179,17 @@ mod tests {
         let recipients = [parse_recipient(&public).unwrap()];
         let sealed = seal(&b"PK\x03\x04 a bundle".repeat(10_000), &recipients).unwrap();
         for cut in [20, sealed.len() / 2, sealed.len() - 1] {
-            assert!(matches!(open(&sealed[..cut], &private, 1 << 20), Err(OpenProblem::Damaged { .. })), "cut {cut}");
+            assert!(
+                matches!(open(&sealed[..cut], &private, &[], 1 << 20), Err(OpenProblem::Damaged { .. })),
+                "cut {cut}"
+            );
         }
         let mut changed = sealed.clone();
         let at = changed.len() - 40;
         changed[at] ^= 1;
-        assert!(matches!(open(&changed, &private, 1 << 20), Err(OpenProblem::Damaged { .. })));
+        assert!(matches!(open(&changed, &private, &[], 1 << 20), Err(OpenProblem::Damaged { .. })));
         let text = seal(b"a letter, not a bundle", &recipients).unwrap();
-        assert_eq!(open(&text, &private, 1 << 20), Err(OpenProblem::NotABundle));
+        assert_eq!(open(&text, &private, &[], 1 << 20), Err(OpenProblem::NotABundle));
     }
 
     #[test]

@@ -87,9 +87,11 @@ pub fn units(store: &Store, config: &Config, period: Period) -> Result<Vec<Unit>
         let (report, zip) = match current {
             None => (None, None),
             Some(b) => {
-                let signer = serde_json::from_str::<Manifest>(&b.manifest)
-                    .map(|m| m.signer)
-                    .unwrap_or(Signer { public_key: String::new(), fingerprint: b.signer.clone() });
+                let signer = serde_json::from_str::<Manifest>(&b.manifest).map(|m| m.signer).unwrap_or(Signer {
+                    public_key: String::new(),
+                    fingerprint: b.signer.clone(),
+                    user_id: None,
+                });
                 let report = UnitBundle {
                     path: format!("{UNITS_DIR}/{}_{}_{}.zip", b.county_code, b.period, b.sequence),
                     sequence: b.sequence,

@@ -9,8 +9,8 @@ use ssh_key::{PublicKey, SshSig};
 
 use super::allowed_signers::{AllowedSigners, ParseProblem, SignersError, Trust};
 use super::archive::{ArchiveProblem, LIMITS, Limits, Opened};
-use super::keys::{NAMESPACE, fingerprint};
-use super::manifest::{FORMAT, MANIFEST, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Manifest, SIGNATURE, sha256_hex};
+use super::keys::{Algorithm, NAMESPACE, SM2_SIGNATURE_SUFFIX, SSH_SIGNATURE_SUFFIX, SignerKey, sm2};
+use super::manifest::{Digest, FORMAT, MANIFEST, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Manifest, SIGNATURE, Signer};
 use super::report_text;
 use crate::i18n::{Lang, fill, printable};
 
@@ -130,32 +130,38 @@ pub fn verify_with(
     limits: Limits,
 ) -> Result<Verified, Refusal> {
     let mut archive = Opened::new(bytes, limits)?;
-    for name in [MANIFEST, SIGNATURE] {
-        if !archive.names().iter().any(|n| n == name) {
-            return Err(Refusal::Missing { name });
-        }
+    if !archive.names().iter().any(|n| n == MANIFEST) {
+        return Err(Refusal::Missing { name: MANIFEST });
     }
+    let (signature_name, kind) = signature_entry(archive.names(), MANIFEST, SIGNATURE)?;
     // The signed files are kept uncompressed, so their bytes in the zip are the signed bytes.
-    for name in [MANIFEST, SIGNATURE] {
-        if archive.stored(name)?.0 != zip::CompressionMethod::Stored {
+    for name in [MANIFEST, signature_name.as_str()] {
+        if archive.stored(name, Digest::Sha256)?.0 != zip::CompressionMethod::Stored {
             return Err(ArchiveProblem::NotCanonical.into());
         }
     }
     let manifest_bytes = archive.read(MANIFEST, MAX_MANIFEST_BYTES)?;
-    let signature = archive.read(SIGNATURE, MAX_SIGNATURE_BYTES)?;
-    let key = check_signature(&manifest_bytes, &signature, NAMESPACE)?;
+    let signature = archive.read(&signature_name, MAX_SIGNATURE_BYTES)?;
+    let key = check_signed(&manifest_bytes, &signature, kind, NAMESPACE)?;
     let manifest: Manifest =
         serde_json::from_slice(&manifest_bytes).map_err(|e| Refusal::ManifestUnreadable { reason: e.to_string() })?;
     if manifest.format != FORMAT {
         return Err(Refusal::UnknownFormat { found: manifest.format });
     }
-    let signed = key.to_openssh().unwrap_or_default();
-    let stated = PublicKey::from_openssh(&manifest.signer.public_key).ok();
-    if stated.as_ref().map(PublicKey::key_data) != Some(key.key_data()) {
-        return Err(Refusal::SignerNotAsStated { stated: manifest.signer.public_key.clone(), signed });
+    let stated = SignerKey::parse(&manifest.signer.public_key);
+    if !stated.as_ref().is_some_and(|s| s.same_key(&key)) {
+        return Err(Refusal::SignerNotAsStated { stated: manifest.signer.public_key.clone(), signed: key.to_text() });
     }
-    let print = fingerprint(&key);
-    let trusted_by_line = match signers.judge(&manifest.county_code, &key, NAMESPACE, now) {
+    // An SM2 signature vouches for SM3 hashes, an Ed25519 one for SHA-256: never a mixture.
+    let digest = digest_of(key.algorithm());
+    if let Some(file) = manifest.files.iter().find(|f| f.digest.digest() != digest) {
+        return Err(Refusal::ManifestUnreadable {
+            reason: format!("{}: not hashed as its signature's kind", file.path),
+        });
+    }
+    let print = key.fingerprint();
+    let at = signed_at(&manifest.created_at, now);
+    let trusted_by_line = match signers.judge(&manifest.county_code, &key, NAMESPACE, at) {
         Trust::Trusted { line } => line,
         Trust::UnknownKey => return Err(Refusal::UnknownKey { fingerprint: print }),
         Trust::NotForPrincipal { principals } => {
@@ -189,6 +195,76 @@ pub fn verify_with(
     Ok(Verified { manifest, fingerprint: print, trusted_by_line })
 }
 
+/// The file hash that goes with a signing key's kind.
+pub fn digest_of(algorithm: Algorithm) -> Digest {
+    match algorithm {
+        Algorithm::Ed25519 => Digest::Sha256,
+        Algorithm::Sm2 => Digest::Sm3,
+    }
+}
+
+/// The time a signer's key is judged at: when the signed file says it was made, never later
+/// than now, so that a key retired since (`valid-before`) still vouches for what it signed
+/// before, as `ssh-keygen -Y verify -Overify-time=…` judges it. A time that does not read is
+/// judged now (the manifest is refused for it later).
+pub(super) fn signed_at(created_at: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(created_at).map(|t| t.to_utc().min(now)).unwrap_or(now)
+}
+
+/// The kind of a signature file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SignatureKind {
+    Ssh,
+    Sm2,
+}
+
+/// The one signature file of `signed` among `names`: `<signed>.sig` (SSHSIG) or
+/// `<signed>.sm2.sig` (SM2 DER). Neither is a missing signature; both, a file the signature
+/// does not list.
+pub(super) fn signature_entry(
+    names: &[String],
+    signed: &str,
+    ssh_name: &'static str,
+) -> Result<(String, SignatureKind), Refusal> {
+    let sm2_name = format!("{signed}{SM2_SIGNATURE_SUFFIX}");
+    debug_assert_eq!(ssh_name, format!("{signed}{SSH_SIGNATURE_SUFFIX}"));
+    let has = |name: &str| names.iter().any(|n| n == name);
+    match (has(ssh_name), has(&sm2_name)) {
+        (true, false) => Ok((ssh_name.to_string(), SignatureKind::Ssh)),
+        (false, true) => Ok((sm2_name, SignatureKind::Sm2)),
+        (true, true) => Err(Refusal::Unlisted { name: sm2_name }),
+        (false, false) => Err(Refusal::Missing { name: ssh_name }),
+    }
+}
+
+/// The key that made `signature` over `message` (a manifest or a notice, which names its
+/// signer): an SSHSIG in `namespace` carries its key; an SM2 signature is checked against the
+/// key the message states, with the user id it states.
+pub(super) fn check_signed(
+    message: &[u8],
+    signature: &[u8],
+    kind: SignatureKind,
+    namespace: &str,
+) -> Result<SignerKey, Refusal> {
+    if kind == SignatureKind::Ssh {
+        return check_signature(message, signature, namespace).map(SignerKey::Ssh);
+    }
+    #[derive(serde::Deserialize)]
+    struct Stated {
+        signer: Signer,
+    }
+    let stated: Stated =
+        serde_json::from_slice(message).map_err(|e| Refusal::ManifestUnreadable { reason: e.to_string() })?;
+    let Some(SignerKey::Sm2(key)) = SignerKey::parse(&stated.signer.public_key) else {
+        return Err(Refusal::SignatureUnreadable { reason: "an SM2 signature, but no SM2 signer is named".into() });
+    };
+    let user_id = stated.signer.user_id.as_deref().unwrap_or(sm2::DEFAULT_USER_ID);
+    if user_id.len() > sm2::MAX_USER_ID_BYTES || !key.verifies(user_id, message, signature) {
+        return Err(Refusal::SignatureMismatch);
+    }
+    Ok(SignerKey::Sm2(key))
+}
+
 /// The key that made `signature` over `message` in `namespace`.
 pub(super) fn check_signature(message: &[u8], signature: &[u8], namespace: &str) -> Result<PublicKey, Refusal> {
     let unreadable = |reason: String| Refusal::SignatureUnreadable { reason };
@@ -210,7 +286,9 @@ pub(super) fn check_signature(message: &[u8], signature: &[u8], namespace: &str)
 /// Every entry besides the manifest and its signature is listed, every listed file is there,
 /// with the listed size and SHA-256.
 fn check_files(archive: &mut Opened<'_>, manifest: &Manifest, limits: Limits) -> Result<(), Refusal> {
-    let present: Vec<String> = archive.names().iter().filter(|n| *n != MANIFEST && *n != SIGNATURE).cloned().collect();
+    let signature_name = |n: &str| n == SIGNATURE || n.strip_prefix(MANIFEST) == Some(SM2_SIGNATURE_SUFFIX);
+    let present: Vec<String> =
+        archive.names().iter().filter(|n| *n != MANIFEST && !signature_name(n)).cloned().collect();
     if let Some(extra) = present.iter().find(|n| !manifest.files.iter().any(|f| &&f.path == n)) {
         return Err(Refusal::Unlisted { name: extra.clone() });
     }
@@ -229,10 +307,12 @@ fn check_files(archive: &mut Opened<'_>, manifest: &Manifest, limits: Limits) ->
         if found != file.bytes {
             return Err(Refusal::SizeMismatch { name: file.path.clone(), listed: file.bytes, found });
         }
-        if sha256_hex(&content) != file.sha256 {
+        let (content_hash, stored_hash) = file.digest.hashes();
+        let digest = file.digest.digest();
+        if digest.hex(&content) != content_hash {
             return Err(Refusal::HashMismatch { name: file.path.clone() });
         }
-        if archive.stored(&file.path)?.1 != file.stored_sha256 {
+        if archive.stored(&file.path, digest)?.1 != stored_hash {
             return Err(Refusal::StoredBytesMismatch { name: file.path.clone() });
         }
     }

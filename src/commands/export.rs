@@ -52,7 +52,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Outcome {
     let done = export::export(
         &mut store,
         &ctx.config,
-        || keys::load_or_init(&ctx.paths.keys_dir, &keys::comment_for(&ctx.config)),
+        || keys::load_or_init(&ctx.paths.keys_dir, &keys::KeySpec::of(&ctx.config)),
         request,
     )
     .map_err(|e| match e {
@@ -182,7 +182,8 @@ fn recipients(ctx: &Context, args: &ExportArgs) -> Result<Option<Vec<Recipient>>
 }
 
 /// Writes `<bundle>.age` beside the bundle, encrypted to `recipients`.
-fn seal(ctx: &Context, bundle: &Path, recipients: &[Recipient]) -> Result<PathBuf, Failure> {
+/// `<file>.age` beside `bundle` (a bundle or a notice): the file sealed to `recipients`.
+pub(crate) fn seal(ctx: &Context, bundle: &Path, recipients: &[Recipient]) -> Result<PathBuf, Failure> {
     let m = ctx.lang.msg();
     let mut name = bundle.as_os_str().to_owned();
     name.push(sealed::SUFFIX);

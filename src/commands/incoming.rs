@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::bundle::keys::PRIVATE_FILE;
+use crate::bundle::keys::{PRIVATE_FILE, retired_files};
 use crate::bundle::sealed::{self, OpenProblem};
 use crate::files::ReadProblem;
 use crate::i18n::{Lang, fill};
@@ -23,7 +23,7 @@ pub enum NotRead {
 }
 
 /// The file at `path`, if it is a regular file of at most `limit` bytes, opened first if it is
-/// sealed to the key in `keys_dir`.
+/// sealed to the key in `keys_dir` (or to one it retired).
 pub fn read(lang: Lang, path: &Path, limit: u64, keys_dir: &Path) -> Result<Vec<u8>, NotRead> {
     // Read up to what a sealed file of `limit` bytes may be; a file past that is past `limit`
     // whichever it is, and is said to be.
@@ -45,7 +45,14 @@ pub fn read(lang: Lang, path: &Path, limit: u64, keys_dir: &Path) -> Result<Vec<
     let own_key = std::fs::read_to_string(&key_path).map_err(|e| {
         NotRead::Unreadable(fill(&m.sealed_no_own_key, &[("path", &key_path.display()), ("reason", &e)]))
     })?;
-    sealed::open(&bytes, &own_key, limit).map_err(|problem| match problem {
+    // A key file is a few hundred bytes: a retired one past this is not read.
+    const KEY_FILE_BYTES: u64 = 64 << 10;
+    let retired: Vec<String> = retired_files(keys_dir, PRIVATE_FILE)
+        .iter()
+        .filter_map(|path| crate::files::read_bounded(path, KEY_FILE_BYTES).ok())
+        .filter_map(|bytes| String::from_utf8(bytes).ok())
+        .collect();
+    sealed::open(&bytes, &own_key, &retired, limit).map_err(|problem| match problem {
         OpenProblem::OwnKeyUnusable => {
             NotRead::Unreadable(fill(&m.sealed_own_key_unusable, &[("path", &key_path.display())]))
         }

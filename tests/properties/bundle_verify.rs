@@ -53,8 +53,8 @@ fn county() -> &'static County {
         let request = ImportRequest { period, files, sheets: Vec::new(), actor: "测试".into(), at: NOW.into(), limits: Default::default(), held_below: Default::default() };
         import_files(&mut store, &request, &mut |_| {}).unwrap();
         let keys_dir = dir.path().join("keys");
-        let key = keys::init(&keys_dir, "test").unwrap();
-        let stranger = keys::init(&dir.path().join("stranger"), "stranger").unwrap();
+        let key = keys::init(&keys_dir, &keys::KeySpec::ed25519("test")).unwrap();
+        let stranger = keys::init(&dir.path().join("stranger"), &keys::KeySpec::ed25519("stranger")).unwrap();
         let config = Config::from_user_toml(
             "[county]\ncode = \"410102\"\nname = \"中原区\"\ncity = \"郑州市\"\n[auditor]\nname = \"张敏\"\nphone = \"0371-12345678\"\n",
             "test.toml",
@@ -73,9 +73,9 @@ fn county() -> &'static County {
             actor: "张敏",
             now: now(),
         };
-        let done = export::export(&mut store, &config, || keys::load(&keys_dir), request).unwrap();
+        let done = export::export(&mut store, &config, || keys::load(&keys_dir, &keys::KeySpec::ed25519("")), request).unwrap();
         let bundle = std::fs::read(&done.path).unwrap();
-        let signers = AllowedSigners::parse(&keys::allowed_signers_line("410102", key.public())).unwrap();
+        let signers = AllowedSigners::parse(&keys::allowed_signers_line("410102", &key)).unwrap();
         let files = entries(&bundle);
         County { bundle, files, key, stranger, signers }
     })
@@ -487,10 +487,10 @@ impl Rebuilt {
         }
         let signature = match self.signer {
             Signer::Untouched => files[1].1.clone(),
-            Signer::County => county.key.sign(&manifest).unwrap().into_bytes(),
-            Signer::Stranger => county.stranger.sign(&manifest).unwrap().into_bytes(),
+            Signer::County => county.key.sign(&manifest).unwrap(),
+            Signer::Stranger => county.stranger.sign(&manifest).unwrap(),
             // ssh-key refuses an empty namespace: then there is no signature at all.
-            Signer::Namespace(ns) => county.key.sign_in(ns, &manifest).unwrap_or_default().into_bytes(),
+            Signer::Namespace(ns) => county.key.sign_in(ns, &manifest).unwrap_or_default(),
         };
         files[0].1 = manifest;
         files[1].1 = signature;
@@ -528,7 +528,9 @@ fn rezip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     let at = now().naive_local();
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     let split = refs.len().min(2);
-    let Ok(deflated) = archive::deflate(&refs[split..], at) else { return Vec::new() };
+    let Ok(deflated) = archive::deflate(&refs[split..], at, shenhe::bundle::manifest::Digest::Sha256) else {
+        return Vec::new();
+    };
     archive::write(&refs[..split], &deflated, at).unwrap_or_default()
 }
 

@@ -22,14 +22,14 @@ fn trust_file() -> &'static str {
     static FILE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     FILE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let a = keys::init(&dir.path().join("a"), "中原区").unwrap();
-        let b = keys::init(&dir.path().join("b"), "二七区").unwrap();
-        let line = |principal: &str, key: &keys::SigningKey| keys::allowed_signers_line(principal, key.public());
+        let a = keys::init(&dir.path().join("a"), &keys::KeySpec::ed25519("中原区")).unwrap();
+        let b = keys::init(&dir.path().join("b"), &keys::KeySpec::ed25519("二七区")).unwrap();
+        let line = |principal: &str, key: &keys::SigningKey| keys::allowed_signers_line(principal, key);
         format!(
             "# 郑州市 trusted county keys\n{}\n\n{}\n410104,410105 namespaces=\"shenhe-bundle\",valid-after=\"20260101\",valid-before=\"20271231Z\" {}\n",
             line("410102", &a),
             line("410103", &b),
-            a.public().to_openssh().unwrap(),
+            a.public_line(),
         )
     })
 }

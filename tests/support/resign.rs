@@ -18,9 +18,9 @@ pub fn resigned(bundle: &[u8], keys_dir: &Path, edit: impl FnOnce(&mut serde_jso
     edit(&mut manifest);
     let at = chrono::DateTime::parse_from_rfc3339(manifest["created_at"].as_str().unwrap()).unwrap().naive_local();
     files[0].1 = serde_json::to_vec_pretty(&manifest).unwrap();
-    files[1].1 = keys::load(keys_dir).unwrap().sign(&files[0].1).unwrap().into_bytes();
+    files[1].1 = keys::load(keys_dir, &keys::KeySpec::ed25519("")).unwrap().sign(&files[0].1).unwrap();
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
-    let deflated = archive::deflate(&refs[2..], at).unwrap();
+    let deflated = archive::deflate(&refs[2..], at, shenhe::bundle::manifest::Digest::Sha256).unwrap();
     archive::write(&refs[..2], &deflated, at).unwrap()
 }
 
@@ -43,8 +43,8 @@ pub fn resigned_with_file(
     let mut manifest: serde_json::Value = serde_json::from_slice(&files[0].1).unwrap();
     let at = chrono::DateTime::parse_from_rfc3339(manifest["created_at"].as_str().unwrap()).unwrap().naive_local();
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
-    let deflated = archive::deflate(&refs[2..], at).unwrap();
-    let (content, stored) = (&files[at_file].1, &deflated.stored_sha256[at_file - 2]);
+    let deflated = archive::deflate(&refs[2..], at, shenhe::bundle::manifest::Digest::Sha256).unwrap();
+    let (content, stored) = (&files[at_file].1, &deflated.stored_hashes[at_file - 2]);
     for entry in manifest["files"].as_array_mut().unwrap() {
         if entry["path"] == path {
             entry["bytes"] = content.len().into();
@@ -54,6 +54,6 @@ pub fn resigned_with_file(
     }
     edit(&mut manifest);
     let signed = serde_json::to_vec_pretty(&manifest).unwrap();
-    let signature = keys::load(keys_dir).unwrap().sign(&signed).unwrap().into_bytes();
+    let signature = keys::load(keys_dir, &keys::KeySpec::ed25519("")).unwrap().sign(&signed).unwrap();
     archive::write(&[("manifest.json", &signed), ("manifest.json.sig", &signature)], &deflated, at).unwrap()
 }

@@ -7,12 +7,17 @@
 //! (ECDSA, certificates) are set aside as [`Skipped`], which changes no verdict about the
 //! county's Ed25519 key. And one convenience: a UTF-8 byte order mark at the file's start (as
 //! Windows Notepad saves it) is skipped, where ssh-keygen reads it into the first line.
+//! And one extension: a line whose key is `sm2 <base64 of the SPKI DER>` trusts a level's SM2
+//! key ([`crate::bundle::keys::sm2`]) with the same principals and options; ssh-keygen takes
+//! `sm2` for a key type it does not know and passes over the line, so its verdicts on the
+//! OpenSSH keys of the same file do not change.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use crate::bundle::keys::SignerKey;
+use crate::bundle::keys::signer_key::KeyIdentity;
 use chrono::{DateTime, Utc};
-use ssh_key::PublicKey;
 
 mod parse;
 mod patterns;
@@ -33,8 +38,8 @@ pub struct Entry {
     pub cert_authority: bool,
     pub valid_after: Option<DateTime<Utc>>,
     pub valid_before: Option<DateTime<Utc>>,
-    /// The key with the line's trailing text as its comment.
-    pub key: PublicKey,
+    /// The key (an OpenSSH one with the line's trailing text as its comment, or an SM2 one).
+    pub key: SignerKey,
 }
 
 /// A well-formed line whose key type this build of shenhe cannot hold (ECDSA, certificates).
@@ -157,14 +162,20 @@ impl AllowedSigners {
     /// seconds, both window ends inclusive). Otherwise the most helpful refusal: a line that
     /// names the principal but is out of its time window, then one that excludes the
     /// namespace, then the principals the key is listed for.
-    pub fn judge(&self, principal: &str, key: &PublicKey, namespace: &str, at: DateTime<Utc>) -> Trust {
+    pub fn judge<K: KeyIdentity + ?Sized>(
+        &self,
+        principal: &str,
+        key: &K,
+        namespace: &str,
+        at: DateTime<Utc>,
+    ) -> Trust {
         let now = at.timestamp();
         let mut listed = false;
         let mut listed_for: Vec<String> = Vec::new();
         let mut seen: HashSet<&str> = HashSet::new();
         // (closeness to trust, verdict): time beats namespace, the first line wins a tie.
         let mut nearest: Option<(u8, Trust)> = None;
-        for e in self.entries.iter().filter(|e| !e.cert_authority && e.key.key_data() == key.key_data()) {
+        for e in self.entries.iter().filter(|e| !e.cert_authority && key.is(&e.key)) {
             listed = true;
             if !matches_list(principal, &e.principals) {
                 for p in &e.principals {

@@ -4,6 +4,9 @@
 use chrono::{DateTime, Days, Local, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use ssh_key::PublicKey;
 
+use crate::bundle::keys::SignerKey;
+use crate::bundle::keys::sm2::{KEY_TYPE as SM2_KEY_TYPE, Sm2Public};
+
 use super::patterns::pattern_list;
 use super::{AllowedSigners, Entry, ParseProblem, Skipped};
 
@@ -57,7 +60,10 @@ fn parse_line(raw: &[u8]) -> Result<Line, ParseProblem> {
     // base64 of a key blob starts with "AAAA"): otherwise the better error is about the key.
     let (first, after_first) = split_word(rest);
     let (second, _) = split_word(after_first.trim_start_matches(KEY_SPACE));
-    let key_first = key_type(first).is_some() || first.ends_with("-cert-v01@openssh.com") || second.starts_with("AAAA");
+    let key_first = key_type(first).is_some()
+        || first == SM2_KEY_TYPE
+        || first.ends_with("-cert-v01@openssh.com")
+        || second.starts_with("AAAA");
     let (options, key_text) = if key_first || rest.is_empty() {
         ("", rest)
     } else {
@@ -159,7 +165,7 @@ fn key_type(name: &str) -> Option<KeyType> {
 }
 
 enum ParsedKey {
-    Key(PublicKey),
+    Key(SignerKey),
     Skipped(String),
 }
 
@@ -167,6 +173,16 @@ enum ParsedKey {
 /// decodes, and data of the type the text names.
 fn parse_key(text: &str) -> Result<ParsedKey, ParseProblem> {
     let (name, rest) = split_word(text);
+    if name == SM2_KEY_TYPE {
+        // shenhe's own line for an SM2 key (ssh-keygen passes over it): its SPKI DER.
+        let (base64, _comment) = split_word(rest.trim_start_matches(KEY_SPACE));
+        if base64.is_empty() {
+            return Err(ParseProblem::MissingKey);
+        }
+        let der = base64_decode(base64).ok_or(ParseProblem::BadKeyBase64)?;
+        let key = Sm2Public::from_der(&der).ok_or(ParseProblem::BadKeyData)?;
+        return Ok(ParsedKey::Key(SignerKey::Sm2(key)));
+    }
     let kind = key_type(name).ok_or_else(|| ParseProblem::UnsupportedKeyType { found: shown(name) })?;
     let (base64, comment) = split_word(rest.trim_start_matches(KEY_SPACE));
     if base64.is_empty() {
@@ -190,7 +206,7 @@ fn parse_key(text: &str) -> Result<ParsedKey, ParseProblem> {
         return Err(ParseProblem::BadKeyData);
     }
     key.set_comment(comment.trim_matches(FIELD_SPACE));
-    Ok(ParsedKey::Key(key))
+    Ok(ParsedKey::Key(SignerKey::Ssh(key)))
 }
 
 /// Standard base64 with padding, as OpenSSH's b64_pton wants it; strict, so that two texts

@@ -1,10 +1,11 @@
 //! The trust file against ssh-keygen: parsing, matching, and hostile input.
 
-use chrono::{Local, NaiveDate, TimeDelta, TimeZone};
+use chrono::{Local, NaiveDate, TimeDelta, TimeZone, Utc};
 
 use super::parse::*;
 use super::*;
 use crate::bundle::keys;
+use ssh_key::PublicKey;
 use ssh_key::private::Ed25519Keypair;
 
 /// A fixed Ed25519 public key per seed byte, so failures are reproducible.
@@ -54,12 +55,12 @@ fn parses_quoted_principals_options_in_any_case_comments_and_crlf() {
     assert!(first.cert_authority);
     assert_eq!(first.valid_after, Some(utc(2024, 1, 1, 0, 0, 0)));
     assert_eq!(first.valid_before, Some(utc(2025, 1, 1, 12, 0, 0)));
-    assert_eq!(first.key.key_data(), key(1).key_data());
-    assert_eq!(first.key.comment(), "county 1 中原区 # not a comment");
+    assert_eq!(first.key.as_ssh().unwrap().key_data(), key(1).key_data());
+    assert_eq!(first.key.as_ssh().unwrap().comment(), "county 1 中原区 # not a comment");
     assert_eq!((second.line, &second.principals[..]), (4, &["410103".to_owned()][..]));
     assert_eq!((second.namespaces.as_ref(), second.cert_authority), (None, false));
     assert_eq!((second.valid_after, second.valid_before), (None, None));
-    assert_eq!(second.key.comment(), "county 2");
+    assert_eq!(second.key.as_ssh().unwrap().comment(), "county 2");
     assert_eq!(third.namespaces, Some(vec!["a \"b\" c".to_owned()]));
 }
 
@@ -92,7 +93,7 @@ fn accepts_the_oddities_ssh_keygen_accepts() {
     assert_eq!(e[2].valid_after, Some(utc(2024, 1, 1, 0, 1, 1)));
     let local = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap().and_hms_opt(2, 3, 4).unwrap();
     assert_eq!(e[3].valid_after, Local.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc)));
-    assert_eq!(e[4].key.key_data(), rsa.key_data());
+    assert_eq!(e[4].key.as_ssh().unwrap().key_data(), rsa.key_data());
     assert_eq!((e[5].line, e[5].principals.clone()), (7, Vec::<String>::new()));
     assert_eq!(signers.skipped(), [Skipped { line: 6, key_type: "ecdsa-sha2-nistp256".to_owned() }]);
 }
@@ -332,7 +333,7 @@ impl Stock {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
-        let county = keys::init(&dir.path().join("county"), "410102").unwrap();
+        let county = keys::init(&dir.path().join("county"), &keys::KeySpec::ed25519("410102")).unwrap();
         let message = b"{\"county_code\":\"410102\"}\n";
         std::fs::write(dir.path().join("manifest.json"), message).unwrap();
         std::fs::write(dir.path().join("manifest.json.sig"), county.sign(message).unwrap()).unwrap();
@@ -360,8 +361,8 @@ impl Stock {
 #[test]
 fn judge_agrees_with_ssh_keygen() {
     let Some(stock) = Stock::new() else { return };
-    let other = keys::init(&stock.dir.path().join("other"), "410103").unwrap();
-    let (k, o) = (openssh(stock.county.public()), openssh(other.public()));
+    let other = keys::init(&stock.dir.path().join("other"), &keys::KeySpec::ed25519("410103")).unwrap();
+    let (k, o) = (openssh(stock.county.public().as_ssh().unwrap()), openssh(other.public().as_ssh().unwrap()));
     let files = [
         format!("410102 {k}"),
         format!("410102 namespaces=\"shenhe-bundle\" {k}"),
@@ -396,7 +397,7 @@ fn judge_agrees_with_ssh_keygen() {
         let signers = AllowedSigners::parse(&text).unwrap();
         for principal in ["410102", "410103", "4101021", "420102", "4101 02", "中原区"] {
             let (accepted, said) = stock.verifies(&text, principal);
-            let ours = signers.judge(principal, stock.county.public(), keys::NAMESPACE, now);
+            let ours = signers.judge(principal, &stock.county.public(), keys::NAMESPACE, now);
             assert_eq!(
                 matches!(ours, Trust::Trusted { .. }),
                 accepted,
@@ -414,7 +415,7 @@ fn judge_agrees_with_ssh_keygen() {
 #[test]
 fn mutated_lines_agree_with_ssh_keygen() {
     let Some(stock) = Stock::new() else { return };
-    let k = openssh(stock.county.public());
+    let k = openssh(stock.county.public().as_ssh().unwrap());
     let seeds = [
         format!("410102 {k}"),
         format!("\"410102,4101*\" NAMESPACES=\"shenhe-bundle,file\",cert-authority {k}"),
@@ -439,7 +440,7 @@ fn mutated_lines_agree_with_ssh_keygen() {
         let ours = AllowedSigners::parse(&text);
         for principal in ["410102", "p", "4101 02"] {
             let (accepted, said) = stock.verifies(&text, principal);
-            let verdict = ours.as_ref().map(|s| s.judge(principal, stock.county.public(), keys::NAMESPACE, now));
+            let verdict = ours.as_ref().map(|s| s.judge(principal, &stock.county.public(), keys::NAMESPACE, now));
             match &verdict {
                 Ok(v) => {
                     assert_eq!(matches!(v, Trust::Trusted { .. }), accepted, "{text:?} as {principal}: {v:?}, {said}")
@@ -547,4 +548,47 @@ fn a_trusted_keys_file_that_is_no_regular_file_is_refused_unread() {
         assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
         assert!(refused(&fifo));
     }
+}
+
+/// An SM2 key's line (shenhe's own key type) trusts that key with the line's principals and
+/// options; a damaged one names the line; ssh-keygen passes over it, so its verdict on the
+/// OpenSSH key in the same file stands.
+#[test]
+fn an_sm2_line_trusts_its_key_and_ssh_keygen_passes_over_it() {
+    let sm2 = keys::sm2::Sm2Key::generate().unwrap();
+    let ours = SignerKey::Sm2(sm2.public().clone());
+    let line =
+        format!("410102 namespaces=\"shenhe-bundle\",valid-before=\"20261003040000Z\" {} 中原区", ours.to_text());
+    let signers = AllowedSigners::parse(&line).unwrap();
+    assert_eq!(signers.entries()[0].key, ours);
+    let before = Utc.with_ymd_and_hms(2026, 10, 3, 3, 0, 0).unwrap();
+    assert_eq!(signers.judge("410102", &ours, keys::NAMESPACE, before), Trust::Trusted { line: 1 });
+    assert_eq!(
+        signers.judge("410103", &ours, keys::NAMESPACE, before),
+        Trust::NotForPrincipal { principals: vec!["410102".into()] }
+    );
+    assert!(matches!(
+        signers.judge("410102", &ours, keys::NAMESPACE, before + TimeDelta::hours(2)),
+        Trust::Expired { line: 1, .. }
+    ));
+    assert_eq!(signers.judge("410102", &key(1), keys::NAMESPACE, before), Trust::UnknownKey, "an Ed25519 key");
+
+    let damaged = |text: &str| AllowedSigners::parse(text).map(|_| ()).map_err(|e| e.to_string());
+    let base64 = ours.to_text()[4..].to_string();
+    assert!(damaged(&format!("410102 sm2 {}", &base64[..base64.len() - 4])).is_err(), "cut short");
+    assert!(damaged(&format!("410102 sm2 {}", base64.replace('M', "N"))).is_err(), "not the DER of an SM2 key");
+    assert!(damaged("410102 sm2").is_err(), "no key");
+
+    if let Some(stock) = Stock::new() {
+        let ours = allowed_signers_line_of(&stock);
+        let text = format!("{line}\n{ours}\n");
+        let (ok, said) = stock.verifies(&text, "410102");
+        assert!(ok, "ssh-keygen passes over the sm2 line: {said}");
+        let parsed = AllowedSigners::parse(&text).unwrap();
+        assert_eq!(parsed.judge("410102", &stock.county.public(), keys::NAMESPACE, before), Trust::Trusted { line: 2 });
+    }
+}
+
+fn allowed_signers_line_of(stock: &Stock) -> String {
+    keys::allowed_signers_line("410102", &stock.county)
 }

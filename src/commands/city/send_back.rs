@@ -4,8 +4,11 @@
 //! the return still standing, before the county reports again; the county records it with
 //! `shenhe cancel-return --from NOTICE`. Every notice sent is kept in the city's store.
 
+use std::path::{Path, PathBuf};
+
 use crate::bundle::city_return::{self, CancelNotice, ReturnNotice};
-use crate::bundle::manifest::{Manifest, Signer, sha256_hex};
+use crate::bundle::manifest::{Manifest, sha256_hex};
+use crate::bundle::sealed;
 use crate::commands::out::say;
 use crate::commands::{Context, Failure, Outcome, print_json};
 use crate::domain::Period;
@@ -43,17 +46,21 @@ pub(super) fn run(
         notice: next_notice(ctx, &store, &bundle)?,
         reason: reason.to_string(),
         created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        signer: Signer::of(&key),
+        signer: key.signer(),
     };
     let bytes = city_return::write(&notice, &key, now.naive_local()).map_err(Failure::refused)?;
     let sent = Sent { kind: NoticeKind::Return, file_name: city_return::file_name(&notice), bytes, cancels: None };
     let path = send(ctx, &mut store, out, &sent, &bundle, reason, &notice.created_at)?;
     tracing::info!(county, %period, sequence = bundle.sequence, "return notice");
-    let line = city_return::allowed_signers_line(&city, key.public());
+    let sealed = seal_for_county(ctx, &path, &bundle.county_code)?;
+    let line = city_return::allowed_signers_line(&city, &key);
     if json {
-        print_json(
-            &serde_json::json!({ "notice": path.display().to_string(), "sequence": bundle.sequence, "allowed_signers": line }),
-        );
+        print_json(&serde_json::json!({
+            "notice": path.display().to_string(),
+            "sealed": sealed.as_ref().map(|p| p.display().to_string()),
+            "sequence": bundle.sequence,
+            "allowed_signers": line,
+        }));
     } else {
         say!(
             "{}",
@@ -69,6 +76,7 @@ pub(super) fn run(
                 ]
             )
         );
+        say_sealed(ctx, sealed.as_deref(), &bundle.county_code);
         say!("{}", m.city_key_line);
         say!("{line}");
     }
@@ -121,7 +129,7 @@ pub(super) fn cancel(
         notice: next_notice(ctx, &store, &bundle)?,
         note: note.clone(),
         created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        signer: Signer::of(&key),
+        signer: key.signer(),
     };
     let bytes = city_return::write_cancel(&notice, &key, now.naive_local()).map_err(Failure::refused)?;
     let sent = Sent {
@@ -132,15 +140,55 @@ pub(super) fn cancel(
     };
     let path = send(ctx, &mut store, out, &sent, &bundle, &note, &notice.created_at)?;
     tracing::info!(county, %period, sequence = bundle.sequence, "return cancelled");
+    let sealed = seal_for_county(ctx, &path, &bundle.county_code)?;
     if json {
-        print_json(&serde_json::json!({ "notice": path.display().to_string(), "sequence": bundle.sequence }));
+        print_json(&serde_json::json!({
+            "notice": path.display().to_string(),
+            "sealed": sealed.as_ref().map(|p| p.display().to_string()),
+            "sequence": bundle.sequence,
+        }));
     } else {
         let shown = path.display();
         let mut args = names.to_vec();
         args.extend([("path", &shown as &dyn std::fmt::Display), ("sequence", &bundle.sequence)]);
         say!("{}", fill(&m.city_cancelled, &args));
+        say_sealed(ctx, sealed.as_deref(), &bundle.county_code);
     }
     Ok(())
+}
+
+/// The notice at `path` also sealed with age to the county's Ed25519 keys this level trusts
+/// now (a county's signing key is the key files sealed to it are opened with), as
+/// `<notice>.zip.age` beside it; none when it trusts no such key for the county (an SM2
+/// county's notices go signed, not encrypted).
+fn seal_for_county(ctx: &Context, path: &Path, code: &str) -> Result<Option<PathBuf>, Failure> {
+    use crate::bundle::allowed_signers::{AllowedSigners, Trust};
+    use crate::bundle::keys::{NAMESPACE, SignerKey};
+    let Ok(signers) = AllowedSigners::load(&ctx.paths.trusted_keys(&ctx.config)) else { return Ok(None) };
+    let now = crate::clock::now().to_utc();
+    let mut recipients = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for entry in signers.entries() {
+        let SignerKey::Ssh(key) = &entry.key else { continue };
+        let trusted = matches!(signers.judge(code, key, NAMESPACE, now), Trust::Trusted { .. });
+        if trusted && key.algorithm() == ssh_key::Algorithm::Ed25519 && seen.insert(key.key_data().clone()) {
+            let text = key.to_openssh().unwrap_or_default();
+            recipients.extend(sealed::parse_recipient(&text).ok());
+        }
+    }
+    if recipients.is_empty() {
+        return Ok(None);
+    }
+    crate::commands::export::seal(ctx, path, &recipients).map(Some)
+}
+
+/// Says whether the notice was also written sealed to the county.
+fn say_sealed(ctx: &Context, sealed: Option<&Path>, code: &str) {
+    let m = ctx.lang.msg();
+    match sealed {
+        Some(path) => say!("{}", fill(&m.city_notice_sealed, &[("path", &path.display()), ("code", &code)])),
+        None => say!("{}", fill(&m.city_notice_plain, &[("code", &code)])),
+    }
 }
 
 /// The county's current report at the city, with its manifest.
@@ -169,7 +217,7 @@ fn next_notice(ctx: &Context, store: &Store, bundle: &CityBundle) -> Result<u32,
 
 fn city_key(ctx: &Context) -> Result<(String, crate::bundle::keys::SigningKey), Failure> {
     let city = ctx.config.sender_name();
-    let key = crate::bundle::keys::load_or_init(&ctx.paths.keys_dir, &crate::bundle::keys::comment_for(&ctx.config))
+    let key = crate::bundle::keys::load_or_init(&ctx.paths.keys_dir, &crate::bundle::keys::KeySpec::of(&ctx.config))
         .map_err(|e| Failure::refused(e.user_message(ctx.lang)))?;
     Ok((city, key))
 }

@@ -1,0 +1,100 @@
+//! `key rotate`: the level gets a new key and the old one is retired, not destroyed. Its files
+//! move to `retired/<UTC time>/` in the keys directory (an Ed25519 one still opens files
+//! sealed to it), and the receiver keeps trusting it for the reports it signed before the
+//! rotation: its trust line gets `valid-before` the rotation's time, and the receiver judges a
+//! report's key as of the time the report was made.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::{KeyError, KeySpec, SigningKey, init, io, load};
+
+/// The folder, inside the keys directory, of the keys a level no longer signs with.
+pub const RETIRED_DIR: &str = "retired";
+
+pub struct Rotated {
+    pub old: SigningKey,
+    pub new: SigningKey,
+    /// Where the old key's files are now.
+    pub retired: PathBuf,
+    pub at: DateTime<Utc>,
+}
+
+/// Retires the key of `spec`'s kind in `dir` and makes a new one. On a failure to make the new
+/// key the old one is put back.
+pub fn rotate(dir: &Path, spec: &KeySpec, at: DateTime<Utc>) -> Result<Rotated, KeyError> {
+    let old = load(dir, spec)?;
+    let retired = dir.join(RETIRED_DIR).join(at.format("%Y%m%dT%H%M%SZ").to_string());
+    if retired.exists() {
+        return Err(KeyError::Exists { path: retired });
+    }
+    std::fs::create_dir_all(&retired).map_err(|e| io(&retired, e))?;
+    let files = spec.algorithm.files();
+    let mut moved = Vec::new();
+    for name in files {
+        let (from, to) = (dir.join(name), retired.join(name));
+        if from.exists() {
+            if let Err(e) = std::fs::rename(&from, &to) {
+                put_back(&moved);
+                return Err(io(&from, e));
+            }
+            moved.push((from, to));
+        }
+    }
+    match init(dir, spec) {
+        Ok(new) => Ok(Rotated { old, new, retired, at }),
+        Err(e) => {
+            put_back(&moved);
+            Err(e)
+        }
+    }
+}
+
+fn put_back(moved: &[(PathBuf, PathBuf)]) {
+    for (from, to) in moved {
+        let _ = std::fs::rename(to, from);
+    }
+}
+
+/// The retired Ed25519 private keys in `dir`, newest first: the keys sealed files may still be
+/// encrypted to.
+pub fn retired_files(dir: &Path, name: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir.join(RETIRED_DIR)) else { return Vec::new() };
+    let mut found: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok()).map(|e| e.path().join(name)).filter(|p| p.is_file()).collect();
+    found.sort();
+    found.reverse();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotation_keeps_the_old_key_retired_and_makes_a_new_one_of_the_same_kind() {
+        for spec in [KeySpec::ed25519("410102"), KeySpec::sm2("410102")] {
+            let dir = tempfile::tempdir().unwrap();
+            let first = init(dir.path(), &spec).unwrap();
+            let at = DateTime::parse_from_rfc3339("2026-12-08T02:00:00Z").unwrap().to_utc();
+            let r = rotate(dir.path(), &spec, at).unwrap();
+            assert_eq!(r.old.fingerprint(), first.fingerprint());
+            assert_ne!(r.new.fingerprint(), first.fingerprint());
+            assert_eq!(r.new.algorithm(), spec.algorithm);
+            assert_eq!(load(dir.path(), &spec).unwrap().fingerprint(), r.new.fingerprint());
+            assert_eq!(load(&r.retired, &spec).unwrap().fingerprint(), first.fingerprint());
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                for d in [dir.path(), r.retired.as_path()] {
+                    let mode = std::fs::metadata(d.join(spec.algorithm.files()[0])).unwrap().permissions().mode();
+                    assert_eq!(mode & 0o777, 0o600);
+                }
+            }
+            // The same second again: refused, nothing moved.
+            assert!(matches!(rotate(dir.path(), &spec, at), Err(KeyError::Exists { .. })));
+            assert_eq!(load(dir.path(), &spec).unwrap().fingerprint(), r.new.fingerprint());
+        }
+    }
+}
