@@ -17,8 +17,10 @@ pub struct ExportSettings {
     pub config: Config,
     pub keys_dir: PathBuf,
     pub out_dir: PathBuf,
-    /// The comment a key made on first need carries.
+    /// The kind and comment of a key made on first need.
     pub key_spec: crate::bundle::keys::KeySpec,
+    /// `[export] encrypt_to`: the receivers' keys each export is also sealed to.
+    pub encrypt_to: Option<PathBuf>,
 }
 
 /// The export dialog: the 月报文本 asked first (the last one offered), then the preview to
@@ -162,14 +164,35 @@ impl App {
                 self.locked = true;
                 // Decisions of a reported period cannot be taken back: it is read-only now.
                 self.undo.clear();
-                self.info(fill(
+                let exported = fill(
                     &m.screen_exported,
                     &[("path", &done.path.display()), ("sequence", &done.sequence), ("bytes", &done.bytes)],
-                ));
+                );
+                match settings.encrypt_to.as_deref().map(|file| seal(&done.path, file)) {
+                    None => self.info(exported),
+                    Some(Ok(sealed)) => {
+                        self.info(format!("{exported} {}", fill(&m.screen_sealed, &[("path", &sealed.display())])))
+                    }
+                    // Exported and locked all the same: the plain bundle is there to seal by hand.
+                    Some(Err(reason)) => self.error(format!(
+                        "{exported} {}",
+                        fill(&m.screen_not_sealed, &[("reason", &crate::i18n::printable(&reason))])
+                    )),
+                }
             }
             Err(e) => self.error(e.user_message(lang)),
         }
     }
+}
+
+/// `bundle` sealed to the keys in `file`, beside it; or why not, in words.
+fn seal(bundle: &std::path::Path, file: &std::path::Path) -> Result<PathBuf, String> {
+    use crate::bundle::sealed::{self, RecipientsFileProblem};
+    let recipients = sealed::recipients_file(file).map_err(|problem| match problem {
+        RecipientsFileProblem::Read(e) => format!("{}: {e}", file.display()),
+        RecipientsFileProblem::Line(line, _) => format!("{}:{line}", file.display()),
+    })?;
+    sealed::seal_file(bundle, &recipients).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -231,6 +254,41 @@ pub(crate) mod tests {
         press(&mut app, "e");
         assert!(matches!(app.mode, Mode::Normal));
         assert!(app.status.as_ref().unwrap().text.contains("410102_2026Q3_1.zip"));
+    }
+
+    /// With `[export] encrypt_to` set, `e` also writes the bundle sealed to those keys, and
+    /// says so; a broken keys file leaves the export done and says what went wrong.
+    #[test]
+    fn e_seals_the_export_to_the_encrypt_to_keys() {
+        for broken in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let receiver = keys::init(&dir.path().join("city"), &keys::KeySpec::ed25519("city")).unwrap();
+            let file = dir.path().join("city.pub");
+            let text = if broken { "not a key\n".to_string() } else { format!("{}\n", receiver.public_line()) };
+            std::fs::write(&file, text).unwrap();
+            let mut app = exporting_app(sample_store(), Lang::Zh, dir.path());
+            if let Some(export) = &mut app.settings.export {
+                export.encrypt_to = Some(file.clone());
+            }
+            press(&mut app, "e");
+            key(&mut app, KeyCode::Enter);
+            press(&mut app, "y");
+            app.on_paste("先报");
+            key(&mut app, KeyCode::Enter);
+            assert!(app.locked, "{:?}", app.status);
+            let status = app.status.clone().unwrap();
+            let sealed = dir.path().join("bundles/410102_2026Q3_1.zip.age");
+            assert_eq!(sealed.exists(), !broken, "{status:?}");
+            assert_eq!(status.error, broken, "{status:?}");
+            if broken {
+                assert!(status.text.contains("city.pub:1"), "{status:?}");
+            } else {
+                let own = std::fs::read_to_string(dir.path().join("city").join(keys::PRIVATE_FILE)).unwrap();
+                let plain = crate::bundle::sealed::open(&std::fs::read(&sealed).unwrap(), &own, &[], 1 << 26).unwrap();
+                assert_eq!(plain, std::fs::read(dir.path().join("bundles/410102_2026Q3_1.zip")).unwrap());
+                assert!(status.text.contains("410102_2026Q3_1.zip.age"), "{status:?}");
+            }
+        }
     }
 
     #[test]

@@ -101,7 +101,15 @@ impl Settings {
     /// Lets `e` export, with keys from `keys_dir` and bundles into `out_dir`.
     pub fn with_export(mut self, config: &crate::config::Config, keys_dir: PathBuf, out_dir: PathBuf) -> Settings {
         let key_spec = crate::bundle::keys::KeySpec::of(config);
-        self.export = Some(ExportSettings { config: config.clone(), keys_dir, out_dir, key_spec });
+        self.export = Some(ExportSettings { config: config.clone(), keys_dir, out_dir, key_spec, encrypt_to: None });
+        self
+    }
+
+    /// Has `e` also seal each export to the keys in `file` (`[export] encrypt_to`).
+    pub fn sealing_to(mut self, file: Option<PathBuf>) -> Settings {
+        if let Some(export) = &mut self.export {
+            export.encrypt_to = file;
+        }
         self
     }
 }

@@ -84,6 +84,38 @@ pub fn parse_recipients(text: &str) -> Result<Vec<Recipient>, (usize, RecipientP
     Ok(out)
 }
 
+/// Why a recipients file was not taken.
+#[derive(Debug)]
+pub enum RecipientsFileProblem {
+    Read(crate::files::ReadProblem),
+    /// The 1-based line and what is wrong with it; an empty file is line 1's unknown kind.
+    Line(usize, RecipientProblem),
+}
+
+/// The largest recipients file read: some thousands of keys.
+pub const MAX_RECIPIENTS_FILE_BYTES: u64 = 1 << 20;
+
+/// The recipients in the file at `path` ([`parse_recipients`]), at least one.
+pub fn recipients_file(path: &std::path::Path) -> Result<Vec<Recipient>, RecipientsFileProblem> {
+    let bytes = crate::files::read_bounded(path, MAX_RECIPIENTS_FILE_BYTES).map_err(RecipientsFileProblem::Read)?;
+    let text = String::from_utf8_lossy(&bytes);
+    let found = parse_recipients(&text).map_err(|(line, problem)| RecipientsFileProblem::Line(line, problem))?;
+    if found.is_empty() {
+        return Err(RecipientsFileProblem::Line(1, RecipientProblem::UnknownKind));
+    }
+    Ok(found)
+}
+
+/// Writes `<file>.age` beside `file` (a bundle or a notice), sealed to `recipients`; its path.
+pub fn seal_file(file: &std::path::Path, recipients: &[Recipient]) -> std::io::Result<std::path::PathBuf> {
+    let mut name = file.as_os_str().to_owned();
+    name.push(SUFFIX);
+    let path = std::path::PathBuf::from(name);
+    let plain = std::fs::read(file)?;
+    crate::files::write_atomically(&path, &seal(&plain, recipients)?)?;
+    Ok(path)
+}
+
 /// `plain` encrypted to every one of `recipients` (at least one), in age's binary form.
 pub fn seal(plain: &[u8], recipients: &[Recipient]) -> std::io::Result<Vec<u8>> {
     let encryptor = age::Encryptor::with_recipients(recipients.iter().map(Recipient::as_age))

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{Context, Failure, Outcome, print_json};
 use crate::bundle::export::{self, Request};
 use crate::bundle::keys;
-use crate::bundle::sealed::{self, Recipient, RecipientProblem};
+use crate::bundle::sealed::{self, Recipient, RecipientProblem, RecipientsFileProblem};
 use crate::cli::ExportArgs;
 use crate::commands::out::say;
 use crate::i18n::{fill, printable};
@@ -154,14 +154,12 @@ fn recipients(ctx: &Context, args: &ExportArgs) -> Result<Option<Vec<Recipient>>
     };
     let from_file = |path: &Path| -> Result<Vec<Recipient>, Failure> {
         let shown = path.display().to_string();
-        let bytes = crate::files::read_bounded(path, 1 << 20)
-            .map_err(|e| Failure::usage(format!("{}: {}", printable(&shown), e.user_message(ctx.lang))))?;
-        let text = String::from_utf8_lossy(&bytes);
-        let found = sealed::parse_recipients(&text).map_err(|(line, problem)| bad(&shown, line, problem))?;
-        if found.is_empty() {
-            return Err(bad(&shown, 1, RecipientProblem::UnknownKind));
-        }
-        Ok(found)
+        sealed::recipients_file(path).map_err(|problem| match problem {
+            RecipientsFileProblem::Read(e) => {
+                Failure::usage(format!("{}: {}", printable(&shown), e.user_message(ctx.lang)))
+            }
+            RecipientsFileProblem::Line(line, problem) => bad(&shown, line, problem),
+        })
     };
     if args.plain {
         return Ok(None);
@@ -181,21 +179,15 @@ fn recipients(ctx: &Context, args: &ExportArgs) -> Result<Option<Vec<Recipient>>
     Ok(Some(all))
 }
 
-/// Writes `<bundle>.age` beside the bundle, encrypted to `recipients`.
 /// `<file>.age` beside `bundle` (a bundle or a notice): the file sealed to `recipients`.
 pub(crate) fn seal(ctx: &Context, bundle: &Path, recipients: &[Recipient]) -> Result<PathBuf, Failure> {
     let m = ctx.lang.msg();
-    let mut name = bundle.as_os_str().to_owned();
-    name.push(sealed::SUFFIX);
-    let path = PathBuf::from(name);
-    let failed = |e: std::io::Error| {
+    sealed::seal_file(bundle, recipients).map_err(|e| {
+        let mut path = bundle.as_os_str().to_owned();
+        path.push(sealed::SUFFIX);
         Failure::refused(fill(
             &m.export_seal_io,
-            &[("path", &path.display()), ("bundle", &bundle.display()), ("reason", &e)],
+            &[("path", &Path::new(&path).display()), ("bundle", &bundle.display()), ("reason", &e)],
         ))
-    };
-    let plain = std::fs::read(bundle).map_err(failed)?;
-    let bytes = sealed::seal(&plain, recipients).map_err(failed)?;
-    crate::files::write_atomically(&path, &bytes).map_err(failed)?;
-    Ok(path)
+    })
 }

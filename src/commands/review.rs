@@ -64,7 +64,9 @@ pub fn settings(ctx: &Context) -> Settings {
         // A province reports to no one: its circular is `shenhe report`.
         return settings;
     }
-    settings.with_export(&ctx.config, ctx.paths.keys_dir.clone(), ctx.paths.bundles_dir(&ctx.config))
+    settings
+        .with_export(&ctx.config, ctx.paths.keys_dir.clone(), ctx.paths.bundles_dir(&ctx.config))
+        .sealing_to(ctx.paths.encrypt_to(&ctx.config))
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -492,6 +492,8 @@ catalog! {
     screen_export_unavailable,
     screen_export_reported,
     screen_exported,
+    screen_sealed,
+    screen_not_sealed,
     ui_export_title,
     ui_export_file,
     ui_export_counts,
