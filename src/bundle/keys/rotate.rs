@@ -25,11 +25,19 @@ pub struct Rotated {
 /// key the old one is put back.
 pub fn rotate(dir: &Path, spec: &KeySpec, at: DateTime<Utc>) -> Result<Rotated, KeyError> {
     let old = load(dir, spec)?;
-    let retired = dir.join(RETIRED_DIR).join(at.format("%Y%m%dT%H%M%SZ").to_string());
-    if retired.exists() {
-        return Err(KeyError::Exists { path: retired });
+    let stamp = at.format("%Y%m%dT%H%M%SZ").to_string();
+    let parent = dir.join(RETIRED_DIR);
+    std::fs::create_dir_all(&parent).map_err(|e| io(&parent, e))?;
+    // A folder of its own, even for a second rotation within the same second.
+    let mut retired = parent.join(&stamp);
+    let mut n = 1;
+    while let Err(e) = std::fs::create_dir(&retired) {
+        if e.kind() != std::io::ErrorKind::AlreadyExists || n >= 100 {
+            return Err(io(&retired, e));
+        }
+        n += 1;
+        retired = parent.join(format!("{stamp}-{n}"));
     }
-    std::fs::create_dir_all(&retired).map_err(|e| io(&retired, e))?;
     let files = spec.algorithm.files();
     let mut moved = Vec::new();
     for name in files {
@@ -92,9 +100,14 @@ mod tests {
                     assert_eq!(mode & 0o777, 0o600);
                 }
             }
-            // The same second again: refused, nothing moved.
-            assert!(matches!(rotate(dir.path(), &spec, at), Err(KeyError::Exists { .. })));
-            assert_eq!(load(dir.path(), &spec).unwrap().fingerprint(), r.new.fingerprint());
+            // The same second again: a folder of its own, the first retired key kept.
+            let again = rotate(dir.path(), &spec, at).unwrap();
+            assert_ne!(again.retired, r.retired);
+            assert_eq!(load(&again.retired, &spec).unwrap().fingerprint(), r.new.fingerprint());
+            assert_eq!(load(&r.retired, &spec).unwrap().fingerprint(), first.fingerprint());
+            // No key yet: nothing to rotate, said as a missing key.
+            let empty = tempfile::tempdir().unwrap();
+            assert!(matches!(rotate(empty.path(), &spec, at), Err(KeyError::Missing { .. })));
         }
     }
 }
