@@ -256,6 +256,9 @@ fn a_rotated_key_stays_trusted_for_what_it_signed_before_and_for_nothing_after()
         // The report the first key signed before the rotation.
         let ok = verify_at(&city, &before, "2026-10-04T10:00:00+08:00");
         assert!(ok.status.success(), "{algorithm}: {}{}", stdout(&ok), stderr(&ok));
+        if algorithm == "ed25519" {
+            ssh_keygen_judges_at_the_signing_time(&before, &lines[0]);
+        }
         county.ok_at("2026-10-04T08:50:00+08:00", &["reopen", "--period", PERIOD, "--reason", "补报"]);
         let after = county.export("2026-10-04T09:00:00+08:00");
         let ok = verify_at(&city, &after, "2026-10-04T10:00:00+08:00");
@@ -318,4 +321,37 @@ fn return_notices_are_sealed_to_ed25519_counties_and_signed_by_an_sm2_city() {
     std::fs::write(eq.path().join("allowed_signers"), format!("{line}\n")).unwrap();
     let out = eq.run_at(levels::LATE, &["reopen", "--from", &arg(&sealed)]);
     assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+}
+
+/// As 说明.txt says: ssh-keygen refuses the retired key's report now and accepts it with
+/// `-Overify-time=` the report's own time. (Without ssh-keygen this says so.)
+fn ssh_keygen_judges_at_the_signing_time(bundle: &Path, line: &str) {
+    if Command::new("ssh-keygen").arg("-?").output().is_err() {
+        eprintln!("ssh-keygen not installed: the stock half of the rotation check did not run");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files = entries(bundle);
+    for (name, bytes) in &files[..2] {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    std::fs::write(dir.path().join("allowed_signers"), format!("{line}\n")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&files[0].1).unwrap();
+    let created = chrono::DateTime::parse_from_rfc3339(manifest["created_at"].as_str().unwrap()).unwrap();
+    let at = created.to_utc().format("%Y%m%d%H%M%SZ").to_string();
+    let check = |extra: &[&str]| {
+        let input = std::fs::File::open(dir.path().join("manifest.json")).unwrap();
+        Command::new("ssh-keygen")
+            .current_dir(dir.path())
+            .args(["-Y", "verify", "-f", "allowed_signers", "-I", "410102", "-n", "shenhe-bundle", "-s"])
+            .arg("manifest.json.sig")
+            .args(extra)
+            .stdin(input)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    assert!(!check(&[]), "judged now, the retired key has expired");
+    assert!(check(&[&format!("-Overify-time={at}")]), "judged at the report's time");
 }

@@ -37,6 +37,7 @@ pub(super) fn readme(h: &Letterhead, who: &Reporter, text: Option<&ReportText>, 
             format!(
                 "2. 不用 shenhe：解压后，在 allowed_signers 文件中加入县区提供的一行（shenhe key show --allowed-signers 的输出），然后运行\n\
                  \x20  ssh-keygen -Y verify -f allowed_signers -I {code} -n shenhe-bundle -s manifest.json.sig < manifest.json\n\
+                 \x20  县区换过密钥（信任行带 valid-before）时，旧密钥签的包要按签名时间核验：加 -Overify-time=<manifest.json 中 created_at 换成 UTC 的 YYYYMMDDHHMMSSZ>。\n\
                  \x20  签名有效后，再用 sha256sum 逐个核对其余文件与 manifest.json 中的 sha256 是否一致。\n\
                  \x20  ssh-keygen 不认文件开头的 BOM：allowed_signers 若用 Windows 记事本保存，请选“UTF-8”而非“带有 BOM 的 UTF-8”，或让第一行是 # 开头的注释（shenhe 两种都认）。\n"
             ),
