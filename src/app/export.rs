@@ -170,9 +170,11 @@ impl App {
                 );
                 match settings.encrypt_to.as_deref().map(|file| seal(&done.path, file)) {
                     None => self.info(exported),
-                    Some(Ok(sealed)) => {
-                        self.info(format!("{exported} {}", fill(&m.screen_sealed, &[("path", &sealed.display())])))
-                    }
+                    // The file to send first: the status line is one line, cut at the screen's edge.
+                    Some(Ok(sealed)) => self.info(fill(
+                        &m.screen_sealed,
+                        &[("path", &sealed.display()), ("sequence", &done.sequence), ("bytes", &done.bytes)],
+                    )),
                     // Exported and locked all the same: the plain bundle is there to seal by hand.
                     Some(Err(reason)) => self.error(format!(
                         "{exported} {}",
