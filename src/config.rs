@@ -289,6 +289,17 @@ impl Config {
         if let Err(e) = Keymap::new(&self.keys) {
             return Err(e.user_message(lang));
         }
+        // GM/T 0003 counts the user id's length in bits in two bytes.
+        let id = self.keys.sm2_user_id.trim();
+        let too_long = id.len() > crate::bundle::keys::sm2::MAX_USER_ID_BYTES;
+        if too_long || id.chars().any(char::is_control) || id == crate::bundle::keys::RETURN_NAMESPACE {
+            let expected = fill(&m.expected_sm2_user_id, &[("max", &crate::bundle::keys::sm2::MAX_USER_ID_BYTES)]);
+            let shown: String = crate::i18n::printable(id).chars().take(40).collect();
+            return Err(fill(
+                &m.config_bad_value,
+                &[("key", &"keys.sm2_user_id"), ("value", &shown), ("expected", &expected)],
+            ));
+        }
         for c in &self.city.counties {
             if !six_digits(&c.code) {
                 return Err(fill(
@@ -507,5 +518,17 @@ bandwidth_denominator = "connected"
         let p = Paths::resolve(Some("/usb".into()), Some("/etc/c.toml".into()), Some("/d.db".into())).unwrap();
         assert_eq!(p.config, PathBuf::from("/etc/c.toml"));
         assert_eq!(p.database, PathBuf::from("/d.db"));
+    }
+
+    /// Found in review: a user id past GM/T 0003's limit made every export fail with only
+    /// "signature error"; it is the config's error, naming the key.
+    #[test]
+    fn the_sm2_user_id_is_checked_when_the_config_is_read() {
+        let text = |id: &str| format!("[keys]\nalgorithm = \"sm2\"\nsm2_user_id = \"{id}\"\n");
+        assert!(Config::from_user_toml(&text("shenhe-410102"), "c.toml", Lang::Zh).is_ok());
+        for bad in ["x".repeat(8192), "a\\u0007b".to_string()] {
+            let e = Config::from_user_toml(&text(&bad), "c.toml", Lang::Zh).unwrap_err();
+            assert!(format!("{e:?}").contains("keys.sm2_user_id"), "{e:?}");
+        }
     }
 }

@@ -228,13 +228,18 @@ fn rewrite(bundle: &Path, dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     out
 }
 
+/// A rotated key stays trusted for the reports the city took in before (judged as of when it
+/// received that very file, its own fact), and for nothing else: not a new report it signs,
+/// and not one it backdates to before the rotation.
 #[test]
-fn a_rotated_key_stays_trusted_for_what_it_signed_before_and_for_nothing_after() {
+fn a_rotated_key_stays_trusted_for_what_it_brought_in_before_and_for_nothing_after() {
     for algorithm in ["ed25519", "sm2"] {
         let county = Home::county("410102", "中原区");
         let county = if algorithm == "sm2" { as_sm2(county) } else { county };
         county.ok_at(NOW, &["key", "init"]);
         let before = county.export(NOW);
+        let city = Home::city(&county.allowed_signers());
+        city.ok_at(NOW, &["city", "import", &arg(&before)]);
 
         let rotated = json(&county.ok_at("2026-10-03T12:00:00+08:00", &["key", "rotate", "--json"]));
         assert_eq!(rotated["algorithm"], algorithm);
@@ -250,32 +255,45 @@ fn a_rotated_key_stays_trusted_for_what_it_signed_before_and_for_nothing_after()
         let lines_now: Vec<&str> = text.lines().filter(|l| l.starts_with("410102 ")).collect();
         assert_eq!(lines_now.len(), 2, "{text}");
 
-        // A city that took the first rotation's lines and the second's.
-        let trust = format!("{}\n{}\n{}\n", lines[0], lines_now[0], lines_now[1]);
-        let city = Home::city(&trust);
-        // The report the first key signed before the rotation.
-        let ok = verify_at(&city, &before, "2026-10-04T10:00:00+08:00");
-        assert!(ok.status.success(), "{algorithm}: {}{}", stdout(&ok), stderr(&ok));
+        // The city takes the first rotation's lines and the second's.
+        std::fs::write(
+            city.path().join("allowed_signers"),
+            format!("{}\n{}\n{}\n", lines[0], lines_now[0], lines_now[1]),
+        )
+        .unwrap();
+        let later = "2026-10-04T10:00:00+08:00";
+        // The report the city took in before the rotation: still its county's, as received.
+        let again = city.run_at(later, &["city", "import", &arg(&before)]);
+        assert!(again.status.success(), "{algorithm}: {}{}", stdout(&again), stderr(&again));
+        // The same file checked as new (`verify` has no record of it): judged now, as
+        // ssh-keygen judges it, and refused; ssh-keygen with -Overify-time of its receipt agrees.
+        let out = verify_at(&city, &before, later);
+        assert_eq!(out.status.code(), Some(1), "{algorithm}: {}{}", stdout(&out), stderr(&out));
         if algorithm == "ed25519" {
             ssh_keygen_judges_at_the_signing_time(&before, &lines[0]);
         }
         county.ok_at("2026-10-04T08:50:00+08:00", &["reopen", "--period", PERIOD, "--reason", "补报"]);
         let after = county.export("2026-10-04T09:00:00+08:00");
-        let ok = verify_at(&city, &after, "2026-10-04T10:00:00+08:00");
+        let ok = city.run_at(later, &["city", "import", &arg(&after)]);
         assert!(ok.status.success(), "{algorithm}: the newest key: {}{}", stdout(&ok), stderr(&ok));
 
-        // The first key, put back, signs after its end: refused.
-        let files = std::fs::read_dir(&retired).unwrap();
-        for file in files {
+        // The first key, put back, signs a new report: refused, whatever time it writes in,
+        // even one before the rotation.
+        for file in std::fs::read_dir(&retired).unwrap() {
             let file = file.unwrap();
             std::fs::copy(file.path(), county.path().join("keys").join(file.file_name())).unwrap();
         }
-        county.ok_at("2026-10-04T09:30:00+08:00", &["reopen", "--period", PERIOD, "--reason", "补报"]);
-        let late = county.export("2026-10-04T09:40:00+08:00");
-        let out = verify_at(&city, &late, "2026-10-04T10:00:00+08:00");
-        assert_eq!(out.status.code(), Some(1), "{algorithm}: {}{}", stdout(&out), stderr(&out));
-        let said = stdout(&out) + &stderr(&out);
-        assert!(said.contains("按信任文件第 1 行已于"), "{algorithm}: {said}");
+        for (reopened, made) in [
+            ("2026-10-04T09:30:00+08:00", "2026-10-04T09:40:00+08:00"),
+            ("2026-10-04T09:45:00+08:00", "2026-10-03T11:59:59+08:00"),
+        ] {
+            county.ok_at(reopened, &["reopen", "--period", PERIOD, "--reason", "补报"]);
+            let forged = county.export(made);
+            let out = city.run_at(later, &["city", "import", &arg(&forged)]);
+            assert_eq!(out.status.code(), Some(1), "{algorithm} {made}: {}{}", stdout(&out), stderr(&out));
+            let said = stdout(&out) + &stderr(&out);
+            assert!(said.contains("按信任文件第 1 行已于"), "{algorithm}: {said}");
+        }
     }
 }
 
@@ -323,8 +341,8 @@ fn return_notices_are_sealed_to_ed25519_counties_and_signed_by_an_sm2_city() {
     assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
 }
 
-/// As 说明.txt says: ssh-keygen refuses the retired key's report now and accepts it with
-/// `-Overify-time=` the report's own time. (Without ssh-keygen this says so.)
+/// ssh-keygen refuses the retired key's report now and accepts it with `-Overify-time=` the
+/// time it was received (here the time it was made). (Without ssh-keygen this says so.)
 fn ssh_keygen_judges_at_the_signing_time(bundle: &Path, line: &str) {
     if Command::new("ssh-keygen").arg("-?").output().is_err() {
         eprintln!("ssh-keygen not installed: the stock half of the rotation check did not run");

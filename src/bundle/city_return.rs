@@ -12,7 +12,7 @@ use super::allowed_signers::{AllowedSigners, Trust};
 use super::archive::{self, LIMITS, Limits, Opened};
 use super::keys::{RETURN_NAMESPACE, SigningKey, trust_line};
 use super::manifest::{Digest, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Signer};
-use super::verify::{Refusal, check_signed, signature_entry, signed_at};
+use super::verify::{Refusal, check_signed, signature_entry};
 
 pub const FORMAT: &str = "shenhe-return/1";
 pub const CANCEL_FORMAT: &str = "shenhe-cancel/1";
@@ -132,7 +132,7 @@ pub fn read(
         _ => return Err(Refusal::UnknownFormat { found: head.format }),
     };
     let print = key.fingerprint();
-    match signers.judge(city, &key, RETURN_NAMESPACE, signed_at(&head.created_at, now)) {
+    match signers.judge(city, &key, RETURN_NAMESPACE, now) {
         Trust::Trusted { .. } => {}
         // Said as a return notice's: the line to ask for is the city's.
         Trust::UnknownKey => return Err(Refusal::UnknownCityKey { fingerprint: print, city: city.to_string() }),

@@ -22,7 +22,7 @@ pub(super) fn readme(h: &Letterhead, who: &Reporter, text: Option<&ReportText>, 
     let city = match who.level {
         ReportLevel::County => String::new(),
         ReportLevel::City => "- city_tables.xlsx     全市统计表（附件1 填报率、附件3 主动上报率、附件4 网络情况、附件5 半月调度表），按县区分行
-             - counties/            各县区本期现行上报包，原样收录（逐个用 shenhe verify 或下面的 ssh-keygen 方法核验；
+             - counties/            各县区本期现行上报包，原样收录（逐个用 shenhe verify 或下面的方法核验（县区用 SM2 密钥时按 openssl 的方法）；
                                     县区的签名公钥由市州在 manifest.json 的 units 中列明；未上报的县区 report 为 null）
              以上 schools.csv 至 county_tables.xlsx 只含市州直属学校。
 "
@@ -37,7 +37,7 @@ pub(super) fn readme(h: &Letterhead, who: &Reporter, text: Option<&ReportText>, 
             format!(
                 "2. 不用 shenhe：解压后，在 allowed_signers 文件中加入县区提供的一行（shenhe key show --allowed-signers 的输出），然后运行\n\
                  \x20  ssh-keygen -Y verify -f allowed_signers -I {code} -n shenhe-bundle -s manifest.json.sig < manifest.json\n\
-                 \x20  县区换过密钥（信任行带 valid-before）时，旧密钥签的包要按签名时间核验：加 -Overify-time=<manifest.json 中 created_at 换成 UTC 的 YYYYMMDDHHMMSSZ>。\n\
+                 \x20  县区换过密钥（信任行带 valid-before）时，ssh-keygen 按当前时间判断旧密钥已失效；核对换钥前收到的包，加 -Overify-time=<收到时间，UTC，YYYYMMDDHHMMSSZ>。\n\
                  \x20  签名有效后，再用 sha256sum 逐个核对其余文件与 manifest.json 中的 sha256 是否一致。\n\
                  \x20  ssh-keygen 不认文件开头的 BOM：allowed_signers 若用 Windows 记事本保存，请选“UTF-8”而非“带有 BOM 的 UTF-8”，或让第一行是 # 开头的注释（shenhe 两种都认）。\n"
             ),
@@ -78,7 +78,8 @@ pub(super) fn readme(h: &Letterhead, who: &Reporter, text: Option<&ReportText>, 
          \n\
          核验方法：\n\
          1. 用 shenhe：shenhe verify 本文件.zip（信任的公钥放在 allowed_signers 文件中）。\n\
-         {stock_check}         任何文件被改动、删除或增加，核验都会失败。\n\
+         {stock_check}\
+         任何文件被改动、删除或增加，核验都会失败。\n\
          \n\
          加密传送：导出时用 --to（或配置 [export] encrypt_to）指定上级的公钥，会另写一个 本文件.zip.age，\n\
          用 age 加密给上级，只有上级的私钥能打开，适合作为邮件附件。上级收到后 shenhe verify / city import 可直接读取 .zip.age；\n\

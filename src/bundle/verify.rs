@@ -9,7 +9,9 @@ use ssh_key::{PublicKey, SshSig};
 
 use super::allowed_signers::{AllowedSigners, ParseProblem, SignersError, Trust};
 use super::archive::{ArchiveProblem, LIMITS, Limits, Opened};
-use super::keys::{Algorithm, NAMESPACE, SM2_SIGNATURE_SUFFIX, SSH_SIGNATURE_SUFFIX, SignerKey, sm2};
+use super::keys::{
+    self, Algorithm, NAMESPACE, RETURN_NAMESPACE, SM2_SIGNATURE_SUFFIX, SSH_SIGNATURE_SUFFIX, SignerKey, sm2,
+};
 use super::manifest::{Digest, FORMAT, MANIFEST, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Manifest, SIGNATURE, Signer};
 use super::report_text;
 use crate::i18n::{Lang, fill, printable};
@@ -123,10 +125,33 @@ pub fn verify(bytes: &[u8], signers: &AllowedSigners, now: DateTime<Utc>) -> Res
     verify_with(bytes, signers, now, LIMITS)
 }
 
+/// [`verify`], the key judged as of `trusted_at` (not later than now): when this level first
+/// received this very file, a fact of its own, so a key retired since (`valid-before`, written
+/// by `key rotate`) still vouches for the reports it brought in before. Never the time the
+/// signer wrote into the manifest: the holder of a retired key could write any.
+pub fn verify_received(
+    bytes: &[u8],
+    signers: &AllowedSigners,
+    now: DateTime<Utc>,
+    trusted_at: Option<DateTime<Utc>>,
+) -> Result<Verified, Refusal> {
+    verify_judged(bytes, signers, trusted_at.map_or(now, |t| t.min(now)), LIMITS)
+}
+
 pub fn verify_with(
     bytes: &[u8],
     signers: &AllowedSigners,
     now: DateTime<Utc>,
+    limits: Limits,
+) -> Result<Verified, Refusal> {
+    verify_judged(bytes, signers, now, limits)
+}
+
+/// The checks, the signer's key judged as of `at`.
+fn verify_judged(
+    bytes: &[u8],
+    signers: &AllowedSigners,
+    at: DateTime<Utc>,
     limits: Limits,
 ) -> Result<Verified, Refusal> {
     let mut archive = Opened::new(bytes, limits)?;
@@ -160,7 +185,6 @@ pub fn verify_with(
         });
     }
     let print = key.fingerprint();
-    let at = signed_at(&manifest.created_at, now);
     let trusted_by_line = match signers.judge(&manifest.county_code, &key, NAMESPACE, at) {
         Trust::Trusted { line } => line,
         Trust::UnknownKey => return Err(Refusal::UnknownKey { fingerprint: print }),
@@ -201,14 +225,6 @@ pub fn digest_of(algorithm: Algorithm) -> Digest {
         Algorithm::Ed25519 => Digest::Sha256,
         Algorithm::Sm2 => Digest::Sm3,
     }
-}
-
-/// The time a signer's key is judged at: when the signed file says it was made, never later
-/// than now, so that a key retired since (`valid-before`) still vouches for what it signed
-/// before, as `ssh-keygen -Y verify -Overify-time=…` judges it. A time that does not read is
-/// judged now (the manifest is refused for it later).
-pub(super) fn signed_at(created_at: &str, now: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(created_at).map(|t| t.to_utc().min(now)).unwrap_or(now)
 }
 
 /// The kind of a signature file.
@@ -258,8 +274,11 @@ pub(super) fn check_signed(
     let Some(SignerKey::Sm2(key)) = SignerKey::parse(&stated.signer.public_key) else {
         return Err(Refusal::SignatureUnreadable { reason: "an SM2 signature, but no SM2 signer is named".into() });
     };
-    let user_id = stated.signer.user_id.as_deref().unwrap_or(sm2::DEFAULT_USER_ID);
-    if user_id.len() > sm2::MAX_USER_ID_BYTES || !key.verifies(user_id, message, signature) {
+    let stated_id = stated.signer.user_id.as_deref().unwrap_or(sm2::DEFAULT_USER_ID);
+    // Another purpose's id is never a bundle's: each purpose checks with its own.
+    let purpose_id = stated_id == RETURN_NAMESPACE && namespace == NAMESPACE;
+    let user_id = keys::sm2_user_id(namespace, stated_id);
+    if purpose_id || user_id.len() > sm2::MAX_USER_ID_BYTES || !key.verifies(user_id, message, signature) {
         return Err(Refusal::SignatureMismatch);
     }
     Ok(SignerKey::Sm2(key))

@@ -12,7 +12,7 @@ use super::archive::{LIMITS, Opened};
 use super::keys::NAMESPACE;
 use super::manifest::{Manifest, ReportLevel, UnitReport, sha256_hex};
 use super::upward::UNITS_DIR;
-use super::verify::{Refusal, Verified, verify};
+use super::verify::{Refusal, Verified, verify, verify_received};
 use crate::i18n::{Lang, fill, printable};
 
 /// A city's report whose every link held.
@@ -44,15 +44,17 @@ pub enum ChainRefusal {
     UnitNotAsStated { code: String, name: String, what: &'static str, stated: String, found: String },
 }
 
-/// Checks a city's report: see the module comment. `belongs` says whether a county code is the
+/// Checks a city's report: see the module comment. `trusted_at`: when this level first received
+/// this very file, if it has ([`verify_received`]). `belongs` says whether a county code is the
 /// city's (by its first four digits, or listed for the city in the config).
 pub fn verify_city(
     bytes: &[u8],
     signers: &AllowedSigners,
     now: DateTime<Utc>,
+    trusted_at: Option<DateTime<Utc>>,
     belongs: impl Fn(&str, &str) -> bool,
 ) -> Result<VerifiedCity, ChainRefusal> {
-    let city = verify(bytes, signers, now).map_err(|r| ChainRefusal::City(Box::new(r)))?;
+    let city = verify_received(bytes, signers, now, trusted_at).map_err(|r| ChainRefusal::City(Box::new(r)))?;
     let mf = &city.manifest;
     if mf.level != Some(ReportLevel::City) {
         return Err(ChainRefusal::NotACityReport);

@@ -95,18 +95,20 @@ pub fn run(ctx: &Context, command: KeyCommand) -> Outcome {
         KeyCommand::Rotate { json } => {
             let at = crate::clock::now().to_utc();
             let rotated = keys::rotate(dir, &spec, at).map_err(refused)?;
-            let mut lines = Vec::new();
+            // (for whose trust file, its two lines)
+            let mut pairs: Vec<(&str, [String; 2])> = Vec::new();
             // Up: the level above trusts the reports it signs as its code.
             if !code.is_empty() {
                 let old = keys::trust_line(&code, NAMESPACE, &rotated.old.public_line(), Some(at));
-                lines.extend([old, keys::allowed_signers_line(&code, &rotated.new)]);
+                pairs.push((&m.key_rotated_for_above, [old, keys::allowed_signers_line(&code, &rotated.new)]));
             }
             // Down: a city's or province's counties or cities trust its return notices.
             if ctx.config.level != Level::County {
                 let sender = ctx.config.sender_name();
-                lines.push(keys::trust_line(&sender, RETURN_NAMESPACE, &rotated.old.public_line(), Some(at)));
-                lines.push(city_return::allowed_signers_line(&sender, &rotated.new));
+                let old = keys::trust_line(&sender, RETURN_NAMESPACE, &rotated.old.public_line(), Some(at));
+                pairs.push((&m.key_rotated_for_below, [old, city_return::allowed_signers_line(&sender, &rotated.new)]));
             }
+            let lines: Vec<String> = pairs.iter().flat_map(|(_, pair)| pair.iter().cloned()).collect();
             if json {
                 print_json(&RotatedKey {
                     algorithm: rotated.new.algorithm().name(),
@@ -129,8 +131,15 @@ pub fn run(ctx: &Context, command: KeyCommand) -> Outcome {
                         ]
                     )
                 );
-                for line in lines {
-                    say!("{line}");
+                for (whose, pair) in &pairs {
+                    // Only where there are two kinds of receiver: a `#` line, so the output
+                    // can go into a trust file as it is.
+                    if pairs.len() > 1 {
+                        say!("# {whose}");
+                    }
+                    for line in pair {
+                        say!("{line}");
+                    }
                 }
             }
             Ok(())

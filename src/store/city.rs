@@ -78,6 +78,18 @@ impl Store {
         Ok(conflicts)
     }
 
+    /// When this level first received the bundle file whose SHA-256 is `sha256`, if it has.
+    pub fn first_received(&self, sha256: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT received_at FROM city_bundles WHERE sha256 = ?1 ORDER BY received_at LIMIT 1",
+                [sha256],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// The current bundle of each county for `period`, by county code.
     pub fn city_bundles(&self, period: &str) -> Result<Vec<CityBundle>, StoreError> {
         let mut stmt = self.conn.prepare(

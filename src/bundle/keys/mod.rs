@@ -207,16 +207,24 @@ impl SigningKey {
     }
 
     /// The same in another namespace (a city's return notice). An SM2 signature has no
-    /// namespace: what it signs names its format, and a trust line still limits the purposes.
+    /// namespace: outside the bundle namespace the namespace is its user id instead (as SSHSIG
+    /// binds its namespace), so a notice's signature never checks as a manifest's, with the
+    /// stock tool either.
     pub fn sign_in(&self, namespace: &str, message: &[u8]) -> Result<Vec<u8>, String> {
         match &self.held {
             Held::Ed25519(private) => {
                 let sig = private.sign(namespace, HashAlg::Sha512, message).map_err(|e| e.to_string())?;
                 Ok(sig.to_pem(LineEnding::LF).map_err(|e| e.to_string())?.into_bytes())
             }
-            Held::Sm2 { key, user_id, .. } => key.sign(user_id, message),
+            Held::Sm2 { key, user_id, .. } => key.sign(sm2_user_id(namespace, user_id), message),
         }
     }
+}
+
+/// The user id of an SM2 signature in `namespace`: the level's own (`configured`) for a bundle,
+/// the namespace for anything else.
+pub fn sm2_user_id<'a>(namespace: &'a str, configured: &'a str) -> &'a str {
+    if namespace == NAMESPACE { configured } else { namespace }
 }
 
 /// Makes a new key pair of `spec`'s kind in `dir`, refusing to replace one that is there.
@@ -457,5 +465,20 @@ mod tests {
         assert!(!verify("410102", "file", "manifest.json"), "another namespace");
         std::fs::write(dir.path().join("changed.json"), b"{\"county_code\":\"410103\"}\n").unwrap();
         assert!(!verify("410102", NAMESPACE, "changed.json"), "a changed manifest");
+    }
+
+    /// Found in review: an SM2 notice's signature checked as a manifest's with the stock line
+    /// (`distid:1234567812345678`). A notice is signed with its namespace as the user id.
+    #[test]
+    fn an_sm2_notice_signature_never_checks_as_a_bundle_signature() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = init(dir.path(), &KeySpec::sm2("郑州市")).unwrap();
+        let SignerKey::Sm2(public) = key.public() else { panic!("an SM2 key") };
+        let notice = key.sign_in(RETURN_NAMESPACE, b"{}").unwrap();
+        assert!(public.verifies(RETURN_NAMESPACE, b"{}", &notice));
+        assert!(!public.verifies(sm2::DEFAULT_USER_ID, b"{}", &notice));
+        let bundle = key.sign(b"{}").unwrap();
+        assert!(public.verifies(sm2::DEFAULT_USER_ID, b"{}", &bundle));
+        assert!(!public.verifies(RETURN_NAMESPACE, b"{}", &bundle));
     }
 }

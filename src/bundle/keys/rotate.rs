@@ -1,8 +1,8 @@
 //! `key rotate`: the level gets a new key and the old one is retired, not destroyed. Its files
 //! move to `retired/<UTC time>/` in the keys directory (an Ed25519 one still opens files
-//! sealed to it), and the receiver keeps trusting it for the reports it signed before the
-//! rotation: its trust line gets `valid-before` the rotation's time, and the receiver judges a
-//! report's key as of the time the report was made.
+//! sealed to it), and its trust line gets `valid-before` the rotation's time: the receiver
+//! judges a key as of when it first received that very file (`verify::verify_received`), so
+//! what the old key brought in before stays trusted and nothing new it signs is.
 
 use std::path::{Path, PathBuf};
 

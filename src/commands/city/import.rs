@@ -9,7 +9,7 @@ use crate::bundle::allowed_signers::AllowedSigners;
 use crate::bundle::archive::LIMITS;
 use crate::bundle::load::{Group, ReportedSchool};
 use crate::bundle::manifest::{Manifest, ReportLevel, sha256_hex};
-use crate::bundle::verify::{signers_message, verify};
+use crate::bundle::verify::{signers_message, verify_received};
 use crate::bundle::verify_city::verify_city;
 use crate::commands::incoming::{self, NotRead};
 use crate::commands::out::say;
@@ -149,6 +149,10 @@ pub fn receive(
     now: chrono::DateTime<chrono::FixedOffset>,
 ) -> Result<Accepted, String> {
     let (lang, m) = (ctx.lang, ctx.lang.msg());
+    // A file this level already took in is judged as of then: its signer's key may have been
+    // retired since (`key rotate`), and still vouches for what it brought in before.
+    let first = store.first_received(&sha256_hex(bytes)).map_err(|e| e.user_message(lang))?;
+    let first = first.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.to_utc());
     let verified = match ctx.config.level {
         // A city's report: its own signature, then every county's report inside it.
         Level::Province => {
@@ -156,9 +160,9 @@ pub fn receive(
             // A city not of the config is refused next, in those words.
             let belongs =
                 |city: &str, county: &str| cities.iter().find(|c| c.code == city).is_none_or(|c| c.has_county(county));
-            verify_city(bytes, signers, now.to_utc(), belongs).map_err(|r| r.user_message(lang))?.city
+            verify_city(bytes, signers, now.to_utc(), first, belongs).map_err(|r| r.user_message(lang))?.city
         }
-        _ => verify(bytes, signers, now.to_utc()).map_err(|r| r.user_message(lang))?,
+        _ => verify_received(bytes, signers, now.to_utc(), first).map_err(|r| r.user_message(lang))?,
     };
     let manifest = verified.manifest;
     if !ctx.config.units_below().iter().any(|c| c.code == manifest.county_code) {
