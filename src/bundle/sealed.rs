@@ -106,11 +106,16 @@ pub fn recipients_file(path: &std::path::Path) -> Result<Vec<Recipient>, Recipie
     Ok(found)
 }
 
-/// Writes `<file>.age` beside `file` (a bundle or a notice), sealed to `recipients`; its path.
-pub fn seal_file(file: &std::path::Path, recipients: &[Recipient]) -> std::io::Result<std::path::PathBuf> {
+/// `<file>.age`, beside `file`: where [`seal_file`] writes it.
+pub fn sealed_path(file: &std::path::Path) -> std::path::PathBuf {
     let mut name = file.as_os_str().to_owned();
     name.push(SUFFIX);
-    let path = std::path::PathBuf::from(name);
+    std::path::PathBuf::from(name)
+}
+
+/// Writes `<file>.age` beside `file` (a bundle or a notice), sealed to `recipients`; its path.
+pub fn seal_file(file: &std::path::Path, recipients: &[Recipient]) -> std::io::Result<std::path::PathBuf> {
+    let path = sealed_path(file);
     let plain = std::fs::read(file)?;
     crate::files::write_atomically(&path, &seal(&plain, recipients)?)?;
     Ok(path)

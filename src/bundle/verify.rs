@@ -9,9 +9,7 @@ use ssh_key::{PublicKey, SshSig};
 
 use super::allowed_signers::{AllowedSigners, ParseProblem, SignersError, Trust};
 use super::archive::{ArchiveProblem, LIMITS, Limits, Opened};
-use super::keys::{
-    self, Algorithm, NAMESPACE, RETURN_NAMESPACE, SM2_SIGNATURE_SUFFIX, SSH_SIGNATURE_SUFFIX, SignerKey, sm2,
-};
+use super::keys::{self, NAMESPACE, RETURN_NAMESPACE, SM2_SIGNATURE_SUFFIX, SSH_SIGNATURE_SUFFIX, SignerKey, sm2};
 use super::manifest::{Digest, FORMAT, MANIFEST, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, Manifest, SIGNATURE, Signer};
 use super::report_text;
 use crate::i18n::{Lang, fill, printable};
@@ -178,7 +176,7 @@ fn verify_judged(
         return Err(Refusal::SignerNotAsStated { stated: manifest.signer.public_key.clone(), signed: key.to_text() });
     }
     // An SM2 signature vouches for SM3 hashes, an Ed25519 one for SHA-256: never a mixture.
-    let digest = digest_of(key.algorithm());
+    let digest = key.algorithm().digest();
     if let Some(file) = manifest.files.iter().find(|f| f.digest.digest() != digest) {
         return Err(Refusal::ManifestUnreadable {
             reason: format!("{}: not hashed as its signature's kind", file.path),
@@ -217,14 +215,6 @@ fn verify_judged(
         return Err(ArchiveProblem::NotCanonical.into());
     }
     Ok(Verified { manifest, fingerprint: print, trusted_by_line })
-}
-
-/// The file hash that goes with a signing key's kind.
-pub fn digest_of(algorithm: Algorithm) -> Digest {
-    match algorithm {
-        Algorithm::Ed25519 => Digest::Sha256,
-        Algorithm::Sm2 => Digest::Sm3,
-    }
 }
 
 /// The kind of a signature file.

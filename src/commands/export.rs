@@ -183,11 +183,9 @@ fn recipients(ctx: &Context, args: &ExportArgs) -> Result<Option<Vec<Recipient>>
 pub(crate) fn seal(ctx: &Context, bundle: &Path, recipients: &[Recipient]) -> Result<PathBuf, Failure> {
     let m = ctx.lang.msg();
     sealed::seal_file(bundle, recipients).map_err(|e| {
-        let mut path = bundle.as_os_str().to_owned();
-        path.push(sealed::SUFFIX);
         Failure::refused(fill(
             &m.export_seal_io,
-            &[("path", &Path::new(&path).display()), ("bundle", &bundle.display()), ("reason", &e)],
+            &[("path", &sealed::sealed_path(bundle).display()), ("bundle", &bundle.display()), ("reason", &e)],
         ))
     })
 }

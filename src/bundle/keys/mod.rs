@@ -52,6 +52,22 @@ impl Algorithm {
         }
     }
 
+    /// The hash of the files a manifest signed with such a key lists: SHA-256, or SM3 for SM2.
+    pub fn digest(self) -> Digest {
+        match self {
+            Algorithm::Ed25519 => Digest::Sha256,
+            Algorithm::Sm2 => Digest::Sm3,
+        }
+    }
+
+    /// What the signature file's name adds to the signed file's.
+    pub fn signature_suffix(self) -> &'static str {
+        match self {
+            Algorithm::Ed25519 => SSH_SIGNATURE_SUFFIX,
+            Algorithm::Sm2 => SM2_SIGNATURE_SUFFIX,
+        }
+    }
+
     /// The key files (private, public) in the keys directory.
     pub fn files(self) -> [&'static str; 2] {
         match self {
@@ -102,8 +118,8 @@ pub enum KeyError {
     Io { path: PathBuf, source: std::io::Error },
     /// The file is not an unencrypted key of the configured kind. The reason names the format
     /// problem only, never the file's content.
-    #[error("{path}: not a usable {algorithm} key ({reason})")]
-    Unusable { path: PathBuf, algorithm: &'static str, reason: String },
+    #[error("{path}: not a usable {} key ({reason})", algorithm.name())]
+    Unusable { path: PathBuf, algorithm: Algorithm, reason: String },
 }
 
 impl KeyError {
@@ -113,7 +129,7 @@ impl KeyError {
             KeyError::Exists { path } => fill(&m.key_exists, &[("path", &path.display())]),
             KeyError::Missing { path } => fill(&m.key_missing, &[("path", &path.display())]),
             KeyError::Io { path, source } => fill(&m.key_io, &[("path", &path.display()), ("reason", source)]),
-            KeyError::Unusable { path, algorithm: "sm2", reason } => {
+            KeyError::Unusable { path, algorithm: Algorithm::Sm2, reason } => {
                 fill(&m.key_unusable_sm2, &[("path", &path.display()), ("reason", reason)])
             }
             KeyError::Unusable { path, reason, .. } => {
@@ -131,6 +147,13 @@ pub struct SigningKey {
 enum Held {
     Ed25519(PrivateKey),
     Sm2 { key: sm2::Sm2Key, user_id: String, comment: String },
+}
+
+impl Held {
+    /// An SM2 key with the user id and comment of `spec`.
+    fn sm2(key: sm2::Sm2Key, spec: &KeySpec) -> Held {
+        Held::Sm2 { key, user_id: spec.user_id.clone(), comment: spec.comment.clone() }
+    }
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -172,32 +195,23 @@ impl SigningKey {
 
     /// Who signed, as a manifest or notice says it.
     pub fn signer(&self) -> Signer {
-        let user_id = match &self.held {
-            Held::Sm2 { user_id, .. } if user_id != sm2::DEFAULT_USER_ID => Some(user_id.clone()),
-            _ => None,
-        };
-        let public_key = match &self.held {
-            Held::Ed25519(_) => self.public_line(),
-            Held::Sm2 { key, .. } => key.public().to_text(),
+        let (public_key, user_id) = match &self.held {
+            Held::Ed25519(_) => (self.public_line(), None),
+            Held::Sm2 { key, user_id, .. } => {
+                (key.public().to_text(), (user_id != sm2::DEFAULT_USER_ID).then(|| user_id.clone()))
+            }
         };
         Signer { public_key, fingerprint: self.fingerprint(), user_id }
     }
 
-    /// The hash of the files a manifest it signs lists: SHA-256, or SM3 for an SM2 key.
+    /// The hash of the files a manifest it signs lists.
     pub fn digest(&self) -> Digest {
-        match self.held {
-            Held::Ed25519(_) => Digest::Sha256,
-            Held::Sm2 { .. } => Digest::Sm3,
-        }
+        self.algorithm().digest()
     }
 
     /// The name of the signature file of the file `signed`.
     pub fn signature_name(&self, signed: &str) -> String {
-        let suffix = match self.held {
-            Held::Ed25519(_) => SSH_SIGNATURE_SUFFIX,
-            Held::Sm2 { .. } => SM2_SIGNATURE_SUFFIX,
-        };
-        format!("{signed}{suffix}")
+        format!("{signed}{}", self.algorithm().signature_suffix())
     }
 
     /// The signature of `message` in the bundle namespace: an SSHSIG (PEM) as
@@ -238,7 +252,7 @@ pub fn init(dir: &Path, spec: &KeySpec) -> Result<SigningKey, KeyError> {
     }
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let unusable =
-        |reason: String| KeyError::Unusable { path: private_path.clone(), algorithm: spec.algorithm.name(), reason };
+        |reason: String| KeyError::Unusable { path: private_path.clone(), algorithm: spec.algorithm, reason };
     let (key, private_text, public_text) = match spec.algorithm {
         Algorithm::Ed25519 => {
             let mut private =
@@ -252,8 +266,7 @@ pub fn init(dir: &Path, spec: &KeySpec) -> Result<SigningKey, KeyError> {
             let key = sm2::Sm2Key::generate().map_err(unusable)?;
             let pem = key.to_pem().map_err(unusable)?;
             let public = key.public().to_pem();
-            let held = Held::Sm2 { key, user_id: spec.user_id.clone(), comment: spec.comment.clone() };
-            (SigningKey { held }, pem, public)
+            (SigningKey { held: Held::sm2(key, spec) }, pem, public)
         }
     };
     write_private(&private_path, private_text.as_bytes()).map_err(|e| io(&private_path, e))?;
@@ -282,7 +295,7 @@ pub fn load(dir: &Path, spec: &KeySpec) -> Result<SigningKey, KeyError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeyError::Missing { path }),
         Err(source) => return Err(KeyError::Io { path, source }),
     };
-    let unusable = |reason: String| KeyError::Unusable { path: path.clone(), algorithm: spec.algorithm.name(), reason };
+    let unusable = |reason: String| KeyError::Unusable { path: path.clone(), algorithm: spec.algorithm, reason };
     match spec.algorithm {
         Algorithm::Ed25519 => {
             let private = PrivateKey::from_openssh(&text).map_err(|e| unusable(e.to_string()))?;
@@ -297,7 +310,7 @@ pub fn load(dir: &Path, spec: &KeySpec) -> Result<SigningKey, KeyError> {
         }
         Algorithm::Sm2 => {
             let key = sm2::Sm2Key::from_pem(&text).map_err(unusable)?;
-            Ok(SigningKey { held: Held::Sm2 { key, user_id: spec.user_id.clone(), comment: spec.comment.clone() } })
+            Ok(SigningKey { held: Held::sm2(key, spec) })
         }
     }
 }
